@@ -1,0 +1,107 @@
+"""Random numbers: one seed in, reproducible and common across engines and scenario variants.
+
+Two kinds of randomness, both derived from the run seed through ``numpy.random.SeedSequence``:
+
+* **Arrival streams**: one ``numpy.random.Generator`` per (replication, persona), spawned
+  with an explicit spawn key, draws that persona's Poisson arrival times.
+* **Customer draws**: every other random number is a pure function of
+  (replication key, persona, customer number, touch number, purpose), computed by a
+  counter-based hash (three rounds of the SplitMix64 finaliser). A customer who meets the
+  same situation gets the same number whichever engine runs it, in whatever order events
+  happen, and in both states of a current-vs-future comparison (common random numbers).
+  Purposes are the constants below; adding one never shifts the others.
+
+No global random state is used anywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Purposes of per-touch draws (one uniform each per touch).
+CHANNEL, DELAY, OUTCOME, ORDER_VALUE, SERVICE_TIME, PATIENCE, AFTER_RENEGE = range(7)
+N_PURPOSES = 16  # room for purposes added later without renumbering draws
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_PERSONA_STEP = 0xD1B54A32D192ED03
+_CUSTOMER_STEP = 0x8CB92BA72F3D8DD7
+_TOUCH_STEP = 0xD6E8FEB86659FD93
+_UNIT = 2.0**-53
+
+
+def replication_key(seed: int, replication: int) -> int:
+    """The 64-bit key of one replication, from ``SeedSequence(seed)``'s spawned child ``replication``."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(replication,))
+    return int(sequence.generate_state(1, np.uint64)[0])
+
+
+def arrival_generator(seed: int, replication: int, persona_index: int) -> np.random.Generator:
+    """The generator of one persona's arrivals in one replication."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 1, persona_index)))
+
+
+def stream_generator(seed: int, replication: int, stream: int) -> np.random.Generator:
+    """A generator for other scenario-level randomness (kept apart from arrivals by ``stream``)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 2, stream)))
+
+
+def _wrapping(function):
+    """Run ``function`` with numpy's integer-overflow warnings off: the hash relies on wrap-around."""
+
+    def wrapped(*args, **kwargs):
+        with np.errstate(over="ignore"):
+            return function(*args, **kwargs)
+
+    wrapped.__doc__, wrapped.__name__ = function.__doc__, function.__name__
+    return wrapped
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = z + np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _mix_int(z: int) -> int:
+    z = (z + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
+
+
+@_wrapping
+def customer_keys(key: int, persona_index: int, customer_index: np.ndarray) -> np.ndarray:
+    """One 64-bit key per customer (``customer_index`` counts a persona's arrivals from 0)."""
+    persona_key = _mix_int((key + persona_index * _PERSONA_STEP) & _MASK)
+    index = np.asarray(customer_index, dtype=np.uint64)
+    return _mix(np.uint64(persona_key) + index * np.uint64(_CUSTOMER_STEP))
+
+
+@_wrapping
+def touch_uniforms(customer_key: np.ndarray, touch: np.ndarray | int, purpose: int) -> np.ndarray:
+    """Uniform numbers in (0, 1), one per customer, for touch number ``touch`` and a purpose."""
+    counter = np.asarray(touch, dtype=np.uint64) * np.uint64(N_PURPOSES) + np.uint64(purpose + 1)
+    h = _mix(np.asarray(customer_key, dtype=np.uint64) + counter * np.uint64(_TOUCH_STEP))
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * _UNIT
+
+
+def touch_uniform(customer_key: int, touch: int, purpose: int) -> float:
+    """Scalar twin of :func:`touch_uniforms` (bit-identical), for event-by-event engines."""
+    counter = touch * N_PURPOSES + purpose + 1
+    h = _mix_int((customer_key + counter * _TOUCH_STEP) & _MASK)
+    return ((h >> 11) + 0.5) * _UNIT
+
+
+@_wrapping
+def touch_block(customer_keys_: np.ndarray, touches: int, purposes: tuple[int, ...]) -> np.ndarray:
+    """Uniforms for the first ``touches`` touches: shape (customers, touches, len(purposes))."""
+    keys = np.asarray(customer_keys_, dtype=np.uint64)[:, None, None]
+    touch = np.arange(touches, dtype=np.uint64)[None, :, None]
+    purpose = np.asarray(purposes, dtype=np.uint64)[None, None, :]
+    counter = touch * np.uint64(N_PURPOSES) + purpose + np.uint64(1)
+    h = _mix(keys + counter * np.uint64(_TOUCH_STEP))
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * _UNIT

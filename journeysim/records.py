@@ -1,0 +1,119 @@
+"""What engines record: the event log and the customers table, compact and typed.
+
+Engines append small integer codes and floats to typed arrays (cheap per event); the
+tables are built once at the end with categorical columns. Column meanings:
+
+events: replication, customer_id, persona, time_days, stage, channel, event, outcome,
+        emotion, value, cost (one row per event)
+customers: replication, customer_id, persona, persona_customer, arrival_days, outcome,
+        final_stage, final_channel, touches, lost_to_friction, time_to_convert_days,
+        satisfaction, revenue, contact_cost (one row per customer)
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+import pandas as pd
+
+EVENT_TYPES = ("arrival", "touch", "purchase")
+ARRIVAL, TOUCH, PURCHASE = range(3)
+TOUCH_OUTCOMES = ("advance", "stay", "drop", "friction_drop")
+ADVANCE, STAY, DROP, FRICTION_DROP = range(4)
+CUSTOMER_OUTCOMES = ("converted", "lost", "open")
+CONVERTED, LOST, OPEN = range(3)
+NONE = -1  # code for "no stage/channel/outcome" on rows where it does not apply
+
+
+class EventRecorder:
+    """Columnar append-only event log of one replication."""
+
+    def __init__(self) -> None:
+        self.customer = array("i")
+        self.persona = array("b")
+        self.time = array("d")
+        self.stage = array("b")
+        self.channel = array("b")
+        self.event = array("b")
+        self.outcome = array("b")
+        self.emotion = array("f")
+        self.value = array("f")
+        self.cost = array("f")
+
+    def __len__(self) -> int:
+        return len(self.customer)
+
+    def record(self, customer: int, persona: int, time: float, stage: int, channel: int, event: int, outcome: int, emotion: float, value: float, cost: float) -> None:
+        self.customer.append(customer)
+        self.persona.append(persona)
+        self.time.append(time)
+        self.stage.append(stage)
+        self.channel.append(channel)
+        self.event.append(event)
+        self.outcome.append(outcome)
+        self.emotion.append(emotion)
+        self.value.append(value)
+        self.cost.append(cost)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {
+            "customer_id": np.frombuffer(self.customer, dtype=np.int32),
+            "persona": np.frombuffer(self.persona, dtype=np.int8),
+            "time_days": np.frombuffer(self.time, dtype=np.float64),
+            "stage": np.frombuffer(self.stage, dtype=np.int8),
+            "channel": np.frombuffer(self.channel, dtype=np.int8),
+            "event": np.frombuffer(self.event, dtype=np.int8),
+            "outcome": np.frombuffer(self.outcome, dtype=np.int8),
+            "emotion": np.frombuffer(self.emotion, dtype=np.float32),
+            "value": np.frombuffer(self.value, dtype=np.float32),
+            "cost": np.frombuffer(self.cost, dtype=np.float32),
+        }
+
+
+def categorical(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
+
+
+def events_table(columns: dict[str, np.ndarray], replication: int, stages, channels, personas) -> pd.DataFrame:
+    n = len(columns["customer_id"])
+    return pd.DataFrame(
+        {
+            "replication": np.full(n, replication, dtype=np.int16),
+            "customer_id": columns["customer_id"].astype(np.int32, copy=False),
+            "persona": categorical(columns["persona"], personas),
+            "time_days": columns["time_days"].astype(np.float64, copy=False),
+            "stage": categorical(columns["stage"], stages),
+            "channel": categorical(columns["channel"], channels),
+            "event": categorical(columns["event"], EVENT_TYPES),
+            "outcome": categorical(columns["outcome"], TOUCH_OUTCOMES),
+            "emotion": columns["emotion"].astype(np.float32, copy=False),
+            "value": columns["value"].astype(np.float32, copy=False),
+            "cost": columns["cost"].astype(np.float32, copy=False),
+        }
+    )
+
+
+def customers_table(columns: dict[str, np.ndarray], replication: int, stages, channels, personas) -> pd.DataFrame:
+    n = len(columns["arrival_days"])
+    touches = np.asarray(columns["touches"], dtype=np.int32)
+    emotion_sum = np.asarray(columns["emotion_sum"], dtype=np.float64)
+    satisfaction = np.divide(emotion_sum, touches, out=np.full(n, np.nan), where=touches > 0)
+    return pd.DataFrame(
+        {
+            "replication": np.full(n, replication, dtype=np.int16),
+            "customer_id": np.arange(n, dtype=np.int32),
+            "persona": categorical(columns["persona"], personas),
+            "persona_customer": np.asarray(columns["persona_customer"], dtype=np.int32),
+            "arrival_days": np.asarray(columns["arrival_days"], dtype=np.float64),
+            "outcome": categorical(columns["outcome"], CUSTOMER_OUTCOMES),
+            "final_stage": categorical(columns["final_stage"], stages),
+            "final_channel": categorical(columns["final_channel"], channels),
+            "touches": touches,
+            "lost_to_friction": np.asarray(columns["lost_to_friction"], dtype=bool),
+            "time_to_convert_days": np.asarray(columns["time_to_convert_days"], dtype=np.float32),
+            "satisfaction": satisfaction.astype(np.float32),
+            "revenue": np.asarray(columns["revenue"], dtype=np.float32),
+            "contact_cost": np.asarray(columns["contact_cost"], dtype=np.float32),
+        }
+    )

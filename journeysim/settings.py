@@ -1,0 +1,24 @@
+"""Run settings: seed, horizon, arrival window and replications of a simulation run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How long and how often to simulate.
+
+    ``arrival_days`` limits arrivals to ``[0, arrival_days)`` while journeys are followed to
+    ``horizon_days`` (a cohort study); ``None`` means arrivals over the whole horizon.
+    """
+
+    seed: int = 42
+    horizon_days: float = 90.0
+    arrival_days: float | None = None
+    replications: int = 1
+    progress: bool = True
+
+    @property
+    def arrival_window_days(self) -> float:
+        return self.horizon_days if self.arrival_days is None else self.arrival_days
