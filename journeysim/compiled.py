@@ -10,6 +10,8 @@ out for a single uniform draw ``u`` per touch::
     drop_cut <= u                        -> stay (touch again in the same stage)
 
 so removing a friction turns exactly those draws into advances (common random numbers).
+The ``*_switched`` arrays hold the same thresholds for a touch that switches channel
+(``switch[previous, channel]``), where the scenario's channel-switch friction adds on.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class CompiledScenario:
     next_stage: np.ndarray  # int64 stage index, CONVERTED from the purchase stage
     emotion: np.ndarray  # float64, friction applied
     effective_friction: np.ndarray
+    advance_cut_switched: np.ndarray
+    friction_cut_switched: np.ndarray
+    drop_cut_switched: np.ndarray
+    emotion_switched: np.ndarray
+    switch: np.ndarray  # bool [previous channel, channel]
     delay_code: np.ndarray  # int8 distribution kind code
     delay_params: np.ndarray  # float64 [..., 3]
     delay_mean: np.ndarray
@@ -57,6 +64,16 @@ class CompiledScenario:
     def n_journey_stages(self) -> int:
         return self.purchase_index + 1
 
+    @property
+    def has_switch_friction(self) -> bool:
+        return bool(self.switch.any()) and self.scenario.channel_switch.friction > 0
+
+    def cuts(self, switched: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(advance_cut, friction_cut, drop_cut, emotion) for plain or channel-switching touches."""
+        if switched:
+            return self.advance_cut_switched, self.friction_cut_switched, self.drop_cut_switched, self.emotion_switched
+        return self.advance_cut, self.friction_cut, self.drop_cut, self.emotion
+
     def delay_distribution(self, persona: int, stage: int, channel: int) -> Distribution:
         kind = list(KIND_CODES)[int(self.delay_code[persona, stage, channel])]
         n = {"fixed": 1, "exponential": 1, "uniform": 2, "triangular": 3, "gamma": 2, "lognormal": 2, "weibull": 2}[kind]
@@ -68,11 +85,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     shape = (len(personas), len(stages), len(channels))
     available = np.zeros(shape, dtype=bool)
     probability = np.zeros(shape)
-    advance = np.zeros(shape)
-    friction_drop = np.zeros(shape)
-    drop = np.zeros(shape)
+    advance, friction_drop, drop, emotion = (np.zeros((2,) + shape) for _ in range(4))
     next_stage = np.zeros(shape, dtype=np.int64)
-    emotion = np.zeros(shape)
     effective_friction = np.zeros(shape)
     delay_code = np.zeros(shape, dtype=np.int8)
     delay_params = np.zeros(shape + (3,))
@@ -86,14 +100,16 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             weight = persona.affinity.get(channel, 0.0)
             if weight <= 0:
                 continue
-            effective = touchpoint.effective(persona.friction_sensitivity)
             available[p, s, c] = True
             probability[p, s, c] = weight
-            advance[p, s, c] = effective.advance
-            friction_drop[p, s, c] = effective.friction_drop
-            drop[p, s, c] = effective.drop
-            emotion[p, s, c] = effective.emotion
-            effective_friction[p, s, c] = effective.effective_friction
+            for switched, extra in enumerate((0.0, scenario.channel_switch.friction)):
+                effective = touchpoint.effective(persona.friction_sensitivity, extra)
+                advance[switched, p, s, c] = effective.advance
+                friction_drop[switched, p, s, c] = effective.friction_drop
+                drop[switched, p, s, c] = effective.drop
+                emotion[switched, p, s, c] = effective.emotion
+                if not switched:
+                    effective_friction[p, s, c] = effective.effective_friction
             if s == purchase:
                 next_stage[p, s, c] = CONVERTED
             else:
@@ -114,6 +130,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     advance_cut = advance
     friction_cut = advance + friction_drop
     drop_cut = friction_cut + drop
+    switch = np.array([[scenario.is_switch(a, b) for b in channels] for a in channels], dtype=bool)
 
     order_values = [scenario.personas[name].order_value for name in personas]
     return CompiledScenario(
@@ -125,12 +142,17 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         available=available,
         choice_probability=probability,
         choice_cumulative=cumulative,
-        advance_cut=advance_cut,
-        friction_cut=friction_cut,
-        drop_cut=drop_cut,
+        advance_cut=advance_cut[0],
+        friction_cut=friction_cut[0],
+        drop_cut=drop_cut[0],
         next_stage=next_stage,
-        emotion=emotion,
+        emotion=emotion[0],
         effective_friction=effective_friction,
+        advance_cut_switched=advance_cut[1],
+        friction_cut_switched=friction_cut[1],
+        drop_cut_switched=drop_cut[1],
+        emotion_switched=emotion[1],
+        switch=switch,
         delay_code=delay_code,
         delay_params=delay_params,
         delay_mean=delay_mean,

@@ -88,6 +88,12 @@ class PersonaSchema:
 
 
 @dataclass
+class ChannelSwitchSchema:
+    friction: float = 0.0
+    between_modes_only: bool = False
+
+
+@dataclass
 class ScenarioSchema:
     name: str = MISSING
     description: str = ""
@@ -97,6 +103,7 @@ class ScenarioSchema:
     channels: Dict[str, ChannelSchema] = MISSING
     personas: Dict[str, PersonaSchema] = MISSING
     touchpoints: Dict[str, Any] = MISSING  # stage -> channel -> TouchpointSchema
+    channel_switch: ChannelSwitchSchema = field(default_factory=ChannelSwitchSchema)
 
 
 @dataclass
@@ -266,6 +273,7 @@ def _problem_from_omegaconf(error: oc_errors.OmegaConfBaseException, path: str) 
 _SCHEMAS = (
     DistributionSchema,
     ChannelSchema,
+    ChannelSwitchSchema,
     TouchpointSchema,
     TouchpointOverrideSchema,
     PersonaSchema,

@@ -54,11 +54,16 @@ class SimPyJourneyEngine:
         self.compiled = compiled
         # Plain nested lists: scalar indexing into them is several times faster than numpy.
         self._cumulative = compiled.choice_cumulative.tolist()
-        self._advance_cut = compiled.advance_cut.tolist()
-        self._friction_cut = compiled.friction_cut.tolist()
-        self._drop_cut = compiled.drop_cut.tolist()
+        # [switched][persona][stage][channel] -> (advance_cut, friction_cut, drop_cut, emotion)
+        self._outcomes = [
+            [
+                [list(zip(*cells)) for cells in zip(*(a.tolist() for a in (adv, fric, drop, emo)))]
+                for adv, fric, drop, emo in zip(*compiled.cuts(switched))
+            ]
+            for switched in (False, True)
+        ]
+        self._switch = compiled.switch.tolist()
         self._next_stage = compiled.next_stage.tolist()
-        self._emotion = compiled.emotion.tolist()
         self._delay = [
             [[(int(code), *params) for code, params in zip(codes, table)] for codes, table in zip(stage_codes, stage_params)]
             for stage_codes, stage_params in zip(compiled.delay_code.tolist(), compiled.delay_params.tolist())
@@ -122,8 +127,9 @@ class SimPyJourneyEngine:
     def _customer(self, env, customer, persona, key, block, horizon, recorder, state):
         record = recorder.record
         cumulative = self._cumulative[persona]
-        advance_cut, friction_cut, drop_cut = self._advance_cut[persona], self._friction_cut[persona], self._drop_cut[persona]
-        next_stage, emotions, delays, costs = self._next_stage[persona], self._emotion[persona], self._delay[persona], self._cost
+        plain, switching = self._outcomes[0][persona], self._outcomes[1][persona]
+        switch = self._switch
+        next_stage, delays, costs = self._next_stage[persona], self._delay[persona], self._cost
         record(customer, persona, env.now, 0, NONE, ARRIVAL, NONE, math.nan, math.nan, math.nan)
         stage = 0
         touch = 0
@@ -143,13 +149,14 @@ class SimPyJourneyEngine:
             if env.now + delay >= horizon:
                 break  # open: the next touch falls beyond the horizon
             yield env.timeout(delay)
+            switched = channel != NONE and switch[channel][next_channel]
             channel = next_channel
-            emotion = emotions[stage][channel]
+            advance_cut, friction_cut, drop_cut, emotion = (switching if switched else plain)[stage][channel]
             cost = costs[channel]
             emotion_sum += emotion
             cost_sum += cost
             touch += 1
-            if u_outcome < advance_cut[stage][channel]:
+            if u_outcome < advance_cut:
                 record(customer, persona, env.now, stage, channel, TOUCH, ADVANCE, emotion, math.nan, cost)
                 target = next_stage[stage][channel]
                 if target == NEXT_IS_PURCHASE:
@@ -160,8 +167,8 @@ class SimPyJourneyEngine:
                     state["revenue"][customer] = value
                     break
                 stage = target
-            elif u_outcome < drop_cut[stage][channel]:
-                friction = u_outcome < friction_cut[stage][channel]
+            elif u_outcome < drop_cut:
+                friction = u_outcome < friction_cut
                 record(customer, persona, env.now, stage, channel, TOUCH, FRICTION_DROP if friction else DROP, emotion, math.nan, cost)
                 state["outcome"][customer] = LOST
                 state["lost_to_friction"][customer] = friction

@@ -1,7 +1,8 @@
 """Exact answers for the pre-purchase journey: an absorbing Markov chain per persona.
 
 Without capacity queues and time-varying inputs, a persona's journey is a Markov chain on
-the journey stages (awareness ... purchase). From stage *i* a touch picks channel *c* with
+the journey stages (awareness ... purchase), refined by the channel of the previous touch
+when channel-switch friction is on. From stage *i* a touch picks channel *c* with
 probability w_ic (affinity) and then advances (to the next or target stage; from purchase it
 converts), drops (lost at *i*, friction included) or stays. With Q the transient part and R
 the absorbing part, N = (I - Q)^-1 gives (Grinstead & Snell, ch. 11):
@@ -63,54 +64,86 @@ def solve(scenario: Scenario | CompiledScenario) -> ExactSolution:
 
 
 def _persona_chain(compiled: CompiledScenario, p: int) -> dict:
-    n = compiled.n_journey_stages
-    weight = compiled.choice_probability[p, :n]  # [stage, channel]
-    advance = compiled.advance_cut[p, :n]
-    leave_lost = compiled.drop_cut[p, :n] - compiled.advance_cut[p, :n]
-    stay = 1.0 - compiled.drop_cut[p, :n]
-    target = compiled.next_stage[p, :n]
-    delay = compiled.delay_mean[p, :n]
+    """Absorbing chain of one persona on states (stage, channel of the previous touch).
+
+    The previous channel matters only for channel-switch friction; without it the states of a
+    stage behave alike and the results equal those of the plain stage chain.
+    """
+    n_stages = compiled.n_journey_stages
+    n_channels = len(compiled.channels)
+    previous_options = n_channels + 1  # index n_channels: no touch yet
+    n = n_stages * previous_options
+    weight = compiled.choice_probability[p, :n_stages]  # [stage, channel]
+    target = compiled.next_stage[p, :n_stages]
+    delay = compiled.delay_mean[p, :n_stages]
+    cuts = [tuple(a[p, :n_stages] for a in compiled.cuts(switched)[:3]) for switched in (False, True)]
+
+    def state(stage: int, previous: int) -> int:
+        return stage * previous_options + previous
 
     q = np.zeros((n, n))
     to_conversion = np.zeros(n)
-    for s in range(n):
-        for c in np.flatnonzero(weight[s] > 0):
-            if target[s, c] == CONVERTED:
-                to_conversion[s] += weight[s, c] * advance[s, c]
-            else:
-                q[s, target[s, c]] += weight[s, c] * advance[s, c]
-        q[s, s] += float(weight[s] @ stay[s])
-    lost_here = (weight * leave_lost).sum(axis=1)
+    lost_at = np.zeros((n, n_stages))
+    touch_delay = np.zeros(n)  # expected delay of the next touch from each state
+    # Per (state, channel): probability of the channel, advance, stay and next-state indices.
+    moves = []
+    for s in range(n_stages):
+        for previous in range(previous_options):
+            i = state(s, previous)
+            for c in np.flatnonzero(weight[s] > 0):
+                switched = previous < n_channels and compiled.switch[previous, c]
+                advance_cut, _, drop_cut = cuts[int(switched)]
+                w, advance, stay = weight[s, c], advance_cut[s, c], 1.0 - drop_cut[s, c]
+                stay_state = state(s, c)
+                advance_state = -1 if target[s, c] == CONVERTED else state(target[s, c], c)
+                if advance_state < 0:
+                    to_conversion[i] += w * advance
+                else:
+                    q[i, advance_state] += w * advance
+                q[i, stay_state] += w * stay
+                lost_at[i, s] += w * (drop_cut[s, c] - advance_cut[s, c])
+                touch_delay[i] += w * delay[s, c]
+                moves.append((i, w, advance, stay, advance_state, stay_state, delay[s, c]))
     fundamental = np.linalg.inv(np.eye(n) - q)
-    conversion = fundamental @ to_conversion  # probability of converting from each stage
-    loss = fundamental * lost_here[None, :]  # [from, lost at]
+    conversion = fundamental @ to_conversion  # probability of converting from each state
+    loss = fundamental @ lost_at  # [from state, lost at stage]
     touches = fundamental @ np.ones(n)
-    time = fundamental @ (weight * delay).sum(axis=1)
+    time = fundamental @ touch_delay
 
-    # E[X 1{convert}] from each stage for X = touches (cost 1 per touch) and time (delay per touch).
-    after = np.where(target == CONVERTED, 1.0, conversion[np.clip(target, 0, n - 1)])
-    carried = weight * (advance * after + stay * conversion[:, None])
-    touches_converting = fundamental @ carried.sum(axis=1)
-    time_converting = fundamental @ (carried * delay).sum(axis=1)
-    b0 = conversion[0]
-    order_value = compiled.order_value_mean[p]
+    # E[X 1{convert}] for X = touches (1 per touch) and time (the touch's delay): the same
+    # system with each move weighted by the probability of converting after it.
+    carried_touches = np.zeros(n)
+    carried_time = np.zeros(n)
+    for i, w, advance, stay, advance_state, stay_state, mean_delay in moves:
+        after = w * (advance * (1.0 if advance_state < 0 else conversion[advance_state]) + stay * conversion[stay_state])
+        carried_touches[i] += after
+        carried_time[i] += after * mean_delay
+    touches_converting = fundamental @ carried_touches
+    time_converting = fundamental @ carried_time
+
+    start = state(0, n_channels)
+    b0 = conversion[start]
     summary = {
         "conversion_probability": b0,
         "loss_probability": 1.0 - b0,
-        "bounce_probability": float(weight[0] @ leave_lost[0]),
-        "expected_touches": touches[0],
-        "expected_time_days": time[0],
-        "expected_touches_to_convert": touches_converting[0] / b0 if b0 > 0 else np.nan,
-        "expected_time_to_convert_days": time_converting[0] / b0 if b0 > 0 else np.nan,
-        "expected_revenue_per_arrival": b0 * order_value,
+        "bounce_probability": float(lost_at[start].sum()),
+        "expected_touches": touches[start],
+        "expected_time_days": time[start],
+        "expected_touches_to_convert": touches_converting[start] / b0 if b0 > 0 else np.nan,
+        "expected_time_to_convert_days": time_converting[start] / b0 if b0 > 0 else np.nan,
+        "expected_revenue_per_arrival": b0 * compiled.order_value_mean[p],
     }
-    stages = list(compiled.stages[:n])
+    labels = [
+        f"{stage}|{'start' if previous == n_channels else compiled.channels[previous]}"
+        for stage in compiled.stages[:n_stages]
+        for previous in range(previous_options)
+    ]
     matrix = pd.DataFrame(
-        np.column_stack([q, to_conversion, np.diag(lost_here)]),
-        index=pd.Index(stages, name="from"),
-        columns=stages + ["converted"] + [f"lost at {s}" for s in stages],
+        np.column_stack([q, to_conversion, lost_at]),
+        index=pd.Index(labels, name="from (stage|previous channel)"),
+        columns=labels + ["converted"] + [f"lost at {s}" for s in compiled.stages[:n_stages]],
     )
-    return {"summary": summary, "loss": loss[0], "matrix": matrix}
+    return {"summary": summary, "loss": loss[start], "matrix": matrix}
 
 
 def _mixed(summary: pd.DataFrame, rates: np.ndarray) -> dict:

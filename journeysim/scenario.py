@@ -52,13 +52,15 @@ class Touchpoint:
     emotion: float = 0.0
     friction: float = 0.0
 
-    def effective(self, friction_sensitivity: float) -> "EffectiveTouch":
+    def effective(self, friction_sensitivity: float, extra_friction: float = 0.0) -> "EffectiveTouch":
         """Outcome probabilities and emotion once friction acts on a persona with sensitivity k.
 
         f_eff = 1 - (1 - f)^k turns that share of would-be advances into drops and lowers the
-        touch's emotion by f_eff (DESIGN.md, "Friction").
+        touch's emotion by f_eff (DESIGN.md, "Friction"). ``extra_friction`` (a channel
+        switch) combines with the touchpoint's own as independent obstacles: 1 - (1-f)(1-g).
         """
-        f_eff = effective_friction(self.friction, friction_sensitivity)
+        friction = 1.0 - (1.0 - self.friction) * (1.0 - extra_friction)
+        f_eff = effective_friction(friction, friction_sensitivity)
         friction_drop = self.advance * f_eff
         return EffectiveTouch(
             advance=self.advance - friction_drop,
@@ -94,6 +96,18 @@ def effective_friction(friction: float, sensitivity: float) -> float:
 
 
 @dataclass(frozen=True)
+class ChannelSwitch:
+    """Friction on a touch whose channel differs from the customer's previous touch.
+
+    Models inconsistent omnichannel experiences (stock, prices or history not carried over).
+    With ``between_modes_only`` only online <-> offline switches count.
+    """
+
+    friction: float = 0.0
+    between_modes_only: bool = False
+
+
+@dataclass(frozen=True)
 class Persona:
     """A customer segment with its own arrivals, channel affinities and journey map."""
 
@@ -124,6 +138,7 @@ class Scenario:
     personas: Mapping[str, Persona]
     arrival_rate_per_day: float | None = None
     description: str = ""
+    channel_switch: ChannelSwitch = ChannelSwitch()
     # The validated plain-data form this scenario was built from (for hashing and changes).
     source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -158,6 +173,14 @@ class Scenario:
             else:
                 table[key] = touchpoint
         return table
+
+    def is_switch(self, previous: str, channel: str) -> bool:
+        """Does a touch on ``channel`` right after one on ``previous`` count as a channel switch?"""
+        if previous == channel:
+            return False
+        if self.channel_switch.between_modes_only:
+            return self.channels[previous].mode != self.channels[channel].mode
+        return True
 
     def arrival_rate(self, persona: str) -> float:
         """Arrivals per day of a persona: its own rate, or its share of the scenario's rate."""

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from journeysim.distributions import Distribution, DistributionError
 from journeysim.errors import ConfigError, Problem
-from journeysim.scenario import CHANNEL_MODES, Channel, Persona, Scenario, Touchpoint
+from journeysim.scenario import CHANNEL_MODES, Channel, ChannelSwitch, Persona, Scenario, Touchpoint
 from journeysim.settings import RunSettings
 
 # The customer-journey stages practitioners name, in their natural order; a scenario may use
@@ -98,6 +98,8 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     if not data["personas"]:
         check.add(f"{path}.personas", "must define at least one persona")
     _check_arrivals(check, data, path)
+    switch = data["channel_switch"]
+    check.probability(f"{path}.channel_switch.friction", switch["friction"])
     check.raise_if_any()
 
     scenario = Scenario(
@@ -109,6 +111,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         touchpoints=MappingProxyType(touchpoints),
         personas=MappingProxyType(personas),
         arrival_rate_per_day=rate,
+        channel_switch=ChannelSwitch(float(switch["friction"]), bool(switch["between_modes_only"])),
         source=MappingProxyType(dict(data)),
     )
     _check_journeys(check, scenario, path)
