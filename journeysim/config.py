@@ -113,6 +113,7 @@ class RunSchema:
     arrival_days: Optional[float] = None
     replications: int = 1
     progress: bool = True
+    engine: str = "simpy"
 
 
 def config_dir() -> Path:

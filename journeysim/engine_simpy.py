@@ -73,15 +73,21 @@ class SimPyJourneyEngine:
             (int(code), *params) for code, params in zip(compiled.order_value_code.tolist(), compiled.order_value_params.tolist())
         ]
 
+    name = "simpy"
+
     def run(
         self,
         arrivals: Arrivals,
         replication_key: int,
         horizon_days: float,
-        recorder: EventRecorder,
         on_customers: Callable[[int], None] | None = None,
-    ) -> dict[str, list]:
-        """Simulate one replication; returns per-customer columns for the customers table."""
+    ) -> tuple[dict[str, np.ndarray], dict[str, list]]:
+        """Simulate one replication.
+
+        Returns (event columns, customer columns): the inputs of
+        :func:`journeysim.records.events_table` and :func:`journeysim.records.customers_table`.
+        """
+        recorder = EventRecorder()
         n = len(arrivals)
         state = {
             "persona": arrivals.persona.tolist(),
@@ -104,7 +110,7 @@ class SimPyJourneyEngine:
         env = simpy.Environment()
         env.process(self._source(env, arrivals, keys, horizon_days, recorder, state, on_customers))
         env.run(until=horizon_days)
-        return state
+        return recorder.columns(), state
 
     def _source(self, env, arrivals, keys, horizon, recorder, state, on_customers):
         times = state["arrival_days"]

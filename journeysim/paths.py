@@ -148,12 +148,13 @@ def customer_paths(events: pd.DataFrame) -> pd.DataFrame:
     touch_rows = np.flatnonzero(is_touch & (time_days <= purchase_time[customer_index]))
     channel_names = _channel_names(events["channel"].iloc[relevant[touch_rows]])
     touch_customer = customer_index[touch_rows]
-    starts = np.flatnonzero(np.r_[True, touch_customer[1:] != touch_customer[:-1]]) if len(touch_rows) else np.zeros(0, dtype=int)
-    ends = np.r_[starts[1:], len(touch_rows)]
+    starts = np.flatnonzero(np.diff(touch_customer, prepend=-1) != 0)
+    ends = np.r_[starts[1:], len(touch_rows)][: len(starts)]
     pieces = channel_names.copy()
     not_first = np.ones(len(pieces), dtype=bool)
     not_first[starts] = False
     pieces[not_first] = CHANNEL_SEPARATOR + pieces[not_first]
+    # Concatenating object arrays of str per segment builds every path in one C-level pass.
     paths = np.add.reduceat(pieces, starts) if len(starts) else np.zeros(0, dtype=object)
 
     first_touch_rows = relevant[touch_rows[starts]]
@@ -167,7 +168,7 @@ def customer_paths(events: pd.DataFrame) -> pd.DataFrame:
         "conversion_value": purchase_value[kept_customers],
         "n_touches": (ends - starts).astype(np.int64),
         "first_touch_days": time_days[touch_rows[starts]],
-        "last_touch_days": time_days[touch_rows[ends - 1]] if len(ends) else np.zeros(0),
+        "last_touch_days": time_days[touch_rows[ends - 1]],
     })
 
 

@@ -18,6 +18,7 @@ class RunSettings:
     arrival_days: float | None = None
     replications: int = 1
     progress: bool = True
+    engine: str = "simpy"
 
     @property
     def arrival_window_days(self) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -18,8 +19,9 @@ from journeysim import random_streams as rs
 from journeysim.arrivals import Arrivals, arrivals_from_table, draw_arrivals
 from journeysim.compiled import CompiledScenario, compile_scenario
 from journeysim.config import config_hash
+from journeysim.errors import ConfigError, Problem
 from journeysim.engine_simpy import SimPyJourneyEngine
-from journeysim.records import EventRecorder, customers_table, events_table
+from journeysim.records import customers_table, events_table
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
@@ -56,16 +58,18 @@ def simulate(
     arrival_days: float | None = None,
     arrivals: pd.DataFrame | None = None,
     progress: bool | None = None,
+    engine: str | None = None,
     keep_events: bool = True,
 ) -> SimulationResult:
     """Simulate ``scenario``; keyword arguments override fields of ``settings``.
 
     ``arrivals`` (columns ``persona``, ``time_days``) replaces the Poisson arrivals with given
-    ones, the same in every replication.
+    ones, the same in every replication. ``engine`` is ``"simpy"``, ``"vectorised"`` or
+    ``"auto"`` (the vectorised engine when the scenario allows it).
     """
-    settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress)
+    settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine)
     compiled = compile_scenario(scenario)
-    engine = SimPyJourneyEngine(compiled)
+    engine_ = select_engine(settings.engine, compiled)
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
     plans = [(r, given or draw_arrivals(compiled, settings.seed, r, settings.arrival_window_days)) for r in range(settings.replications)]
     total = sum(len(a) for _, a in plans)
@@ -80,7 +84,7 @@ def simulate(
         leave=False,
     ) as bar:
         for replication, plan in plans:
-            events, customers = _run_replication(engine, compiled, settings, replication, plan, bar.update)
+            events, customers = _run_replication(engine_, compiled, settings, replication, plan, bar.update)
             if keep_events:
                 event_tables.append(events)
             customer_tables.append(customers)
@@ -90,7 +94,7 @@ def simulate(
         "replications": settings.replications,
         "horizon_days": settings.horizon_days,
         "arrival_days": settings.arrival_window_days,
-        "engine": "simpy",
+        "engine": engine_.name,
         "config_hash": config_hash(dict(scenario.source)),
         "journeysim_version": package_version(),
     }
@@ -98,26 +102,46 @@ def simulate(
     return SimulationResult(events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario)
 
 
+ENGINES = ("simpy", "vectorised", "auto")
+
+
+def select_engine(name: str, compiled: CompiledScenario):
+    """The engine object for ``name``; ``auto`` prefers the vectorised engine when it is exact."""
+    if name not in ENGINES:
+        raise ConfigError(Problem("run.engine", f"must be one of {', '.join(ENGINES)}, got {name!r}"))
+    if name == "simpy":
+        return SimPyJourneyEngine(compiled)
+    from journeysim.engine_vectorised import VectorisedJourneyEngine, unsupported_features
+
+    reasons = unsupported_features(compiled)
+    if name == "auto":
+        return SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
+    if reasons:
+        raise ConfigError(
+            Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)}); use engine=simpy or engine=auto")
+        )
+    return VectorisedJourneyEngine(compiled)
+
+
 def _run_replication(
-    engine: SimPyJourneyEngine,
+    engine,
     compiled: CompiledScenario,
     settings: RunSettings,
     replication: int,
     arrivals: Arrivals,
     on_customers,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    recorder = EventRecorder()
     key = rs.replication_key(settings.seed, replication)
-    state = engine.run(arrivals, key, settings.horizon_days, recorder, on_customers)
+    event_columns, customer_columns = engine.run(arrivals, key, settings.horizon_days, on_customers)
     labels = (compiled.stages, compiled.channels, compiled.personas)
-    events = events_table(recorder.columns(), replication, *labels)
-    # Engines record in time order; ties keep their recording order, and per customer the
-    # events are already in time order.
-    events = events.sort_values(["time_days"], kind="stable", ignore_index=True)
-    return events, customers_table(state, replication, *labels)
+    # Canonical order, whatever order an engine recorded in: by time, then customer, then the
+    # customer's own order of recording (lexsort is stable).
+    order = np.lexsort((event_columns["customer_id"], event_columns["time_days"]))
+    events = events_table({name: column[order] for name, column in event_columns.items()}, replication, *labels)
+    return events, customers_table(customer_columns, replication, *labels)
 
 
-def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress) -> RunSettings:
+def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:
     from journeysim.config import run_settings_from_dict
 
     base = settings or RunSettings()
@@ -127,6 +151,7 @@ def _merge_settings(settings, seed, horizon_days, replications, arrival_days, pr
         "arrival_days": base.arrival_days if arrival_days is None else arrival_days,
         "replications": base.replications if replications is None else replications,
         "progress": base.progress if progress is None else progress,
+        "engine": base.engine if engine is None else engine,
     }
     return run_settings_from_dict(values)
 

@@ -127,6 +127,8 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
     if data["arrival_days"] is not None and check.number(f"{path}.arrival_days", data["arrival_days"], 0.0, low_open=True):
         if data["arrival_days"] > data["horizon_days"]:
             check.add(f"{path}.arrival_days", f"must be <= horizon_days ({data['horizon_days']:g}), got {data['arrival_days']:g}")
+    if data["engine"] not in ("simpy", "vectorised", "auto"):
+        check.add(f"{path}.engine", f"must be one of simpy, vectorised, auto, got {data['engine']!r}")
     if data["replications"] < 1:
         check.add(f"{path}.replications", f"must be >= 1, got {data['replications']}")
     check.raise_if_any()
@@ -136,6 +138,7 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
         arrival_days=None if data["arrival_days"] is None else float(data["arrival_days"]),
         replications=int(data["replications"]),
         progress=bool(data["progress"]),
+        engine=str(data["engine"]),
     )
 
 
