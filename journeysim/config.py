@@ -196,7 +196,11 @@ def load_config(cfg: DictConfig | Mapping[str, Any]) -> tuple[Scenario, RunSetti
 
 
 def apply_changes(data: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``data`` with each dotted path set (mappings merge into mappings)."""
+    """A deep copy of ``data`` with each dotted path set.
+
+    Mappings merge into mappings, except a distribution of another kind (a mapping with a
+    different ``dist``), which replaces the old one so stale parameters do not linger.
+    """
     result = copy.deepcopy(dict(data))
     for dotted, value in changes.items():
         keys = dotted.split(".")
@@ -223,6 +227,8 @@ def config_hash(data: Mapping[str, Any]) -> str:
 
 
 def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    if "dist" in update and update["dist"] != base.get("dist"):
+        return copy.deepcopy(dict(update))
     merged = copy.deepcopy(base)
     for key, value in update.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):

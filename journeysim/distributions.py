@@ -9,6 +9,7 @@ delay in both states of a comparison) and lets every engine share the same draws
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -194,10 +195,17 @@ def scalar_quantile(code: int, a: float, b: float, c: float, u: float) -> float:
         return a / shape * float(special.gammaincinv(shape, u))
     if code == _LOGNORMAL:
         sigma2 = math.log1p(b * b)
-        return math.exp(math.log(a) - sigma2 / 2 + math.sqrt(sigma2) * float(special.ndtri(u)))
-    return float(quantile_table(np.array([code], dtype=np.int8), np.array([[a, b, c]]), np.array([u]))[0])
+        return math.exp(math.log(a) - sigma2 / 2 + math.sqrt(sigma2) * _NORMAL.inv_cdf(u))
+    if code == _TRIANGULAR:
+        width = c - a
+        split = (b - a) / width if width > 0 else 1.0
+        if u < split:
+            return a + math.sqrt(u * width * (b - a))
+        return c - math.sqrt((1 - u) * width * (c - b))
+    return b * (-math.log1p(-u)) ** (1.0 / a)  # weibull
 
 
-_FIXED, _EXPONENTIAL, _UNIFORM, _GAMMA, _LOGNORMAL = (
-    KIND_CODES[k] for k in ("fixed", "exponential", "uniform", "gamma", "lognormal")
+_FIXED, _EXPONENTIAL, _UNIFORM, _TRIANGULAR, _GAMMA, _LOGNORMAL = (
+    KIND_CODES[k] for k in ("fixed", "exponential", "uniform", "triangular", "gamma", "lognormal")
 )
+_NORMAL = NormalDist()
