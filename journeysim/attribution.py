@@ -18,9 +18,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from journeysim.paths import join_path, split_path, validate_path_table
+from journeysim.paths import join_path, path_channels
 
-CREDIT_COLUMNS = ("channel", "model", "conversions", "value")
 START_STATE, CONVERSION_STATE, NULL_STATE = "(start)", "(conversion)", "(null)"
 MODEL_NAMES = (
     "first_touch", "last_touch", "last_non_direct", "linear",
@@ -28,11 +27,6 @@ MODEL_NAMES = (
 )
 # Bound on the (sample x distinct channel set x channel) block of permutation sampling.
 _SAMPLING_BLOCK_CELLS = 4_000_000
-
-
-def _channel_lists(path_table: pd.DataFrame) -> list[tuple[str, ...]]:
-    validate_path_table(path_table)
-    return [split_path(path) for path in path_table["path"]]
 
 
 def _credit_table(model: str, channels: Sequence[str], conversions, value) -> pd.DataFrame:
@@ -50,7 +44,7 @@ def _credit_table(model: str, channels: Sequence[str], conversions, value) -> pd
 
 def _touches(path_table: pd.DataFrame) -> pd.DataFrame:
     """One row per touch: its path's row, channel, position and the path's length."""
-    channel_lists = _channel_lists(path_table)
+    channel_lists = path_channels(path_table)
     lengths = np.fromiter((len(channels) for channels in channel_lists), dtype=np.int64, count=len(channel_lists))
     row = np.repeat(np.arange(len(channel_lists)), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -174,6 +168,61 @@ def _walk_states(channels: tuple[str, ...], order: int) -> list[tuple[str, ...]]
     return [channels[max(0, index - order + 1): index + 1] for index in range(len(channels))]
 
 
+@dataclass(frozen=True)
+class _FittedChain:
+    """Transition probabilities of the transient states; state 0 is "(start)" (the empty tuple)."""
+
+    states: list[tuple[str, ...]]
+    probabilities: np.ndarray  # transient x (transient, conversion, null)
+    rewards: np.ndarray  # transient x (chance to convert next step, value converted next step)
+
+    def reach_from_start(self, kept: np.ndarray) -> np.ndarray:
+        """P(conversion) and expected value from "(start)" when only ``kept`` states remain:
+        transitions into the other states are lost, i.e. go to "(null)"."""
+        if not self.probabilities[0].any():
+            return np.zeros(2)
+        block = self.probabilities[np.ix_(kept, kept)]
+        return np.linalg.solve(np.eye(len(kept)) - block, self.rewards[kept])[0]
+
+
+def _fit_chain(
+    channel_lists: list[tuple[str, ...]], conversions: np.ndarray, nulls: np.ndarray,
+    values: np.ndarray, order: int, collapse_repeats: bool,
+) -> _FittedChain:
+    origins: list[tuple[str, ...]] = []
+    targets: list[tuple[str, ...] | str] = []
+    weights: list[float] = []
+    for channels, converted, null, value in zip(channel_lists, conversions, nulls, values):
+        if converted + null <= 0:
+            continue
+        if collapse_repeats:
+            channels = _collapse_repeats(channels)
+        walk = [(), *_walk_states(channels, order)]
+        origins += walk[:-1]
+        targets += walk[1:]
+        weights += [converted + null] * (len(walk) - 1)
+        # "value" is bookkeeping, not a state: the value converted on leaving the last state.
+        for target, weight in ((CONVERSION_STATE, converted), (NULL_STATE, null), ("value", value)):
+            if weight > 0:
+                origins.append(walk[-1])
+                targets.append(target)
+                weights.append(weight)
+    states = [(), *sorted({state for state in origins if state}, key=join_path)]
+    n_states = len(states)
+    column = {state: position for position, state in enumerate(states)}
+    column.update({CONVERSION_STATE: n_states, NULL_STATE: n_states + 1, "value": n_states + 2})
+    counts = np.zeros((n_states, n_states + 3))
+    np.add.at(
+        counts,
+        (np.array([column[state] for state in origins], dtype=np.int64),
+         np.array([column[target] for target in targets], dtype=np.int64)),
+        np.asarray(weights, dtype=float),
+    )
+    leaving = counts[:, : n_states + 2].sum(axis=1, keepdims=True)
+    per_step = counts / np.where(leaving > 0, leaving, 1.0)
+    return _FittedChain(states, per_step[:, : n_states + 2], per_step[:, [n_states, n_states + 2]])
+
+
 def markov_removal_effects(
     path_table: pd.DataFrame, order: int = 1, include_null: bool = True, collapse_repeats: bool = True
 ) -> MarkovAttribution:
@@ -193,7 +242,7 @@ def markov_removal_effects(
     """
     if not (isinstance(order, int) and order >= 1):
         raise ValueError(f"order must be an integer >= 1, got {order!r}")
-    channel_lists = _channel_lists(path_table)
+    channel_lists = path_channels(path_table)
     conversions = path_table["total_conversions"].to_numpy(dtype=float)
     values = path_table["total_conversion_value"].to_numpy(dtype=float)
     nulls = path_table["total_null"].to_numpy(dtype=float) if include_null else np.zeros(len(path_table))
@@ -201,70 +250,27 @@ def markov_removal_effects(
     reserved = {START_STATE, CONVERSION_STATE, NULL_STATE} & set(channel_names)
     if reserved:
         raise ValueError(f"channel names {sorted(reserved)} are reserved for Markov chain states")
+    chain = _fit_chain(channel_lists, conversions, nulls, values, order, collapse_repeats)
 
-    origins: list[tuple[str, ...]] = []
-    targets: list[tuple[str, ...] | str] = []
-    weights: list[float] = []
-    for channels, converted, null, value in zip(channel_lists, conversions, nulls, values):
-        if converted + null <= 0:
-            continue
-        if collapse_repeats:
-            channels = _collapse_repeats(channels)
-        states = _walk_states(channels, order)
-        walk = [(), *states]
-        origins += walk[:-1]
-        targets += walk[1:]
-        weights += [converted + null] * len(states)
-        for absorbing, weight in ((CONVERSION_STATE, converted), (NULL_STATE, null), ("value", value)):
-            if weight > 0:
-                origins.append(states[-1])
-                targets.append(absorbing)
-                weights.append(weight)
-
-    state_tuples = sorted({state for state in origins if state}, key=lambda state: (join_path(state), state))
-    transient_labels = [START_STATE] + [join_path(state) for state in state_tuples]
-    index = {state: position for position, state in enumerate([(), *state_tuples])}
-    n_transient = len(transient_labels)
-    column_of = {CONVERSION_STATE: n_transient, NULL_STATE: n_transient + 1, "value": n_transient + 2}
-    counts = np.zeros((n_transient, n_transient + 3))
-    if weights:
-        rows = np.fromiter((index[state] for state in origins), dtype=np.int64, count=len(origins))
-        columns = np.fromiter(
-            (column_of[target] if isinstance(target, str) else index[target] for target in targets),
-            dtype=np.int64, count=len(targets),
-        )
-        np.add.at(counts, (rows, columns), np.asarray(weights))
-    leaving = counts[:, : n_transient + 2].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        probabilities = np.where(leaving[:, None] > 0, counts / leaving[:, None], 0.0)
-    transient_block = probabilities[:, :n_transient]
-    # Per step from each state: chance of converting, and expected value converted.
-    rewards = probabilities[:, [n_transient, n_transient + 2]]
-
-    def reach_from_start(kept: np.ndarray) -> np.ndarray:
-        """P(conversion) and expected value from "(start)" in the chain restricted to ``kept``."""
-        if not leaving[0] > 0:
-            return np.zeros(2)
-        block = transient_block[np.ix_(kept, kept)]
-        solution = np.linalg.solve(np.eye(len(kept)) - block, rewards[kept])
-        return solution[0]
-
-    everything = np.arange(n_transient)
-    base = reach_from_start(everything)
+    base = chain.reach_from_start(np.arange(len(chain.states)))
     effects = np.zeros((len(channel_names), 2))
     for position, channel in enumerate(channel_names):
-        kept = np.array([0] + [index[state] for state in state_tuples if channel not in state], dtype=np.int64)
-        removed = reach_from_start(kept)
-        effects[position] = np.where(base > 0, 1.0 - removed / np.where(base > 0, base, 1.0), 0.0)
+        kept = np.array(
+            [index for index, state in enumerate(chain.states) if channel not in state], dtype=np.int64
+        )
+        without = chain.reach_from_start(kept)
+        effects[position] = np.where(base > 0, 1.0 - without / np.where(base > 0, base, 1.0), 0.0)
+    # Removal only cuts walks off, so effects lie in [0, 1]; clip the solver's rounding.
+    effects = np.clip(effects, 0.0, 1.0)
     effect_totals = effects.sum(axis=0)
-    shares = np.where(effect_totals > 0, effects / np.where(effect_totals > 0, effect_totals, 1.0), 0.0)
+    shares = effects / np.where(effect_totals > 0, effect_totals, 1.0)
 
-    all_labels = transient_labels + [CONVERSION_STATE, NULL_STATE]
-    matrix = np.zeros((n_transient + 2, n_transient + 2))
-    matrix[:n_transient] = probabilities[:, : n_transient + 2]
-    matrix[n_transient, n_transient] = matrix[n_transient + 1, n_transient + 1] = 1.0
+    labels = [START_STATE, *(join_path(state) for state in chain.states[1:]), CONVERSION_STATE, NULL_STATE]
+    matrix = np.zeros((len(labels), len(labels)))
+    matrix[: len(chain.states)] = chain.probabilities
+    matrix[-2, -2] = matrix[-1, -1] = 1.0
     transition_matrix = pd.DataFrame(
-        matrix, index=pd.Index(all_labels, name="from_state"), columns=pd.Index(all_labels, name="to_state")
+        matrix, index=pd.Index(labels, name="from_state"), columns=pd.Index(labels, name="to_state")
     )
     removal_effects = pd.DataFrame({
         "channel": pd.array(channel_names, dtype="str"),
@@ -352,7 +358,7 @@ def shapley(
     ``samples`` random channel orderings drawn with ``rng`` (required then). Credits sum to
     the total conversions and value; a channel on no converting path gets nothing.
     """
-    channel_lists = _channel_lists(path_table)
+    channel_lists = path_channels(path_table)
     all_channels = sorted({channel for channels in channel_lists for channel in channels})
     worth_table = pd.DataFrame({
         "channel_set": [frozenset(channels) for channels in channel_lists],

@@ -63,19 +63,17 @@ def join_path(channels: Iterable[str]) -> str:
     return CHANNEL_SEPARATOR.join(channels)
 
 
-def validate_path_table(path_table: pd.DataFrame, source: str = "path table") -> None:
-    """Raise PathDataError unless the table has the path-table columns and valid values."""
+def path_channels(path_table: pd.DataFrame, source: str = "path table") -> list[tuple[str, ...]]:
+    """The channels of every path of a table, after checking its columns and values.
+
+    Raises PathDataError naming the row and the bad value.
+    """
     missing = [column for column in PATH_TABLE_COLUMNS if column not in path_table.columns]
     if missing:
         raise PathDataError(
             f"{source}: missing column(s) {', '.join(missing)}; "
             f"expected columns {', '.join(PATH_TABLE_COLUMNS)}"
         )
-    for row_number, path in enumerate(path_table["path"], start=1):
-        try:
-            split_path(path)
-        except ValueError as problem:
-            raise PathDataError(f"{source}: row {row_number}: {problem}") from None
     for column in PATH_TABLE_COLUMNS[1:]:
         numbers = pd.to_numeric(path_table[column], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(numbers) | (numbers < 0)
@@ -85,6 +83,18 @@ def validate_path_table(path_table: pd.DataFrame, source: str = "path table") ->
             raise PathDataError(
                 f"{source}: row {row + 1}: column {column!r} must be a finite number >= 0, got {value!r}"
             )
+    channel_lists = []
+    for row_number, path in enumerate(path_table["path"], start=1):
+        try:
+            channel_lists.append(split_path(path))
+        except ValueError as problem:
+            raise PathDataError(f"{source}: row {row_number}: {problem}") from None
+    return channel_lists
+
+
+def validate_path_table(path_table: pd.DataFrame, source: str = "path table") -> None:
+    """Raise PathDataError unless the table has the path-table columns and valid values."""
+    path_channels(path_table, source)
 
 
 # ---------------------------------------------------------------- building paths from journeys
@@ -351,7 +361,7 @@ def write_path_table(path_table: pd.DataFrame, file_path: str | os.PathLike, sep
     """
     if sep not in FIELD_SEPARATORS:
         raise ValueError(f"sep must be one of ';', ',' or a tab, got {sep!r}")
-    validate_path_table(path_table)
+    channel_lists = path_channels(path_table)
     target = Path(file_path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -359,8 +369,8 @@ def write_path_table(path_table: pd.DataFrame, file_path: str | os.PathLike, sep
             writer = csv.writer(handle, delimiter=sep, lineterminator="\n")
             writer.writerow(PATH_TABLE_COLUMNS)
             numbers = path_table[list(PATH_TABLE_COLUMNS[1:])].to_numpy(dtype=float)
-            for path, row in zip(path_table["path"], numbers):
-                writer.writerow([join_path(split_path(path)), *(repr(float(value)) for value in row)])
+            for channels, row in zip(channel_lists, numbers):
+                writer.writerow([join_path(channels), *(repr(float(value)) for value in row)])
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates owner-only files; a path table is ordinary data.

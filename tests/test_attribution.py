@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -25,9 +24,9 @@ from journeysim.attribution import (
     time_decay,
 )
 from journeysim.paths import PathDataError, read_path_table
+from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
 
 DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "attribution.md"
-REFERENCE_NAME = "channelattribution_paths.csv"
 
 
 def path_table(rows: list[tuple[str, float, float, float]]) -> pd.DataFrame:
@@ -39,23 +38,8 @@ def credits_by_channel(credits: pd.DataFrame, column: str = "conversions") -> di
 
 
 @pytest.fixture(scope="module")
-def reference_table() -> pd.DataFrame:
-    """The ChannelAttribution example paths (read in place), or a random table of that shape."""
-    candidates = [Path(__file__).resolve().parents[2] / "shared/reference" / REFERENCE_NAME]
-    if os.environ.get("JOURNEYSIM_REFERENCE_DIR"):
-        candidates.insert(0, Path(os.environ["JOURNEYSIM_REFERENCE_DIR"]) / REFERENCE_NAME)
-    location = next((candidate for candidate in candidates if candidate.is_file()), None)
-    if location is not None:
-        return read_path_table(location)
-    rng = np.random.default_rng(5)
-    channels = np.array(["alpha", "beta", "eta", "iota", "theta", "lambda", "kappa"])
-    conversions = rng.integers(0, 4, 3000).astype(float)
-    return pd.DataFrame({
-        "path": [" > ".join(channels[rng.integers(0, 7, rng.integers(1, 9))]) for _ in range(3000)],
-        "total_conversions": conversions,
-        "total_conversion_value": conversions * rng.random(3000) * 5,
-        "total_null": rng.integers(0, 9, 3000).astype(float),
-    })
+def reference_table(reference_paths_file) -> pd.DataFrame:
+    return read_path_table(reference_paths_file)
 
 
 # Random path tables: channels from a small alphabet so that paths overlap and repeat.
@@ -291,6 +275,20 @@ def test_attribute_all_lines_up_every_model(reference_table):
     assert np.allclose(combined.groupby("model")["share"].sum(), 1.0)
     last = combined[combined["model"] == "last_touch"].reset_index(drop=True)
     pd.testing.assert_frame_equal(last.drop(columns="share"), last_touch(reference_table))
+
+
+@pytest.mark.parametrize("options, model, direct_call", [
+    ({"half_life_touches": 2.0}, "time_decay", lambda table: time_decay(table, half_life_touches=2.0)),
+    ({"first": 0.1, "last": 0.7}, "position_based", lambda table: position_based(table, first=0.1, last=0.7)),
+    ({"direct_channels": ("c",)}, "last_non_direct", lambda table: last_non_direct(table, direct_channels=("c",))),
+    ({"order": 2, "include_null": False}, "markov", lambda table: markov_removal_effects(table, order=2, include_null=False).credits),
+])
+def test_attribute_all_passes_each_option_to_its_model(options, model, direct_call):
+    combined = attribute_all(THREE_ROWS, **options)
+    rows = combined[combined["model"] == model].drop(columns="share").reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, direct_call(THREE_ROWS))
+    default = attribute_all(THREE_ROWS)
+    assert not np.allclose(default.loc[default["model"] == model, "conversions"], rows["conversions"])
 
 
 # ---------------------------------------------------------------- the documentation runs

@@ -11,6 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from journeysim.paths import (
+    CUSTOMER_PATH_COLUMNS,
     PATH_TABLE_COLUMNS,
     PathDataError,
     aggregate_paths,
@@ -133,6 +134,14 @@ def test_paths_from_events_aggregates_customers_by_path():
         "total_null": [0.0, 0.0, 1.0],
     })
     assert_frame_equal(paths_from_events(tiny_event_log()), expected)
+
+
+def test_an_event_log_without_touches_gives_empty_tables_with_the_right_columns():
+    events = tiny_event_log()
+    customers = customer_paths(events[events["event"] != "touch"])
+    assert len(customers) == 0 and list(customers.columns) == list(CUSTOMER_PATH_COLUMNS)
+    table = paths_from_events(events.iloc[:0])
+    assert len(table) == 0 and list(table.columns) == list(PATH_TABLE_COLUMNS)
 
 
 def naive_customer_paths(events: pd.DataFrame) -> dict[tuple[int, int], tuple[str, bool, float]]:
