@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +24,6 @@ from journeysim.attribution import (
 from journeysim.paths import PathDataError, read_path_table
 from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
 
-DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "attribution.md"
 
 
 def path_table(rows: list[tuple[str, float, float, float]]) -> pd.DataFrame:
@@ -289,15 +286,3 @@ def test_attribute_all_passes_each_option_to_its_model(options, model, direct_ca
     pd.testing.assert_frame_equal(rows, direct_call(THREE_ROWS))
     default = attribute_all(THREE_ROWS)
     assert not np.allclose(default.loc[default["model"] == model, "conversions"], rows["conversions"])
-
-
-# ---------------------------------------------------------------- the documentation runs
-
-
-def test_docs_examples_run(tmp_path, monkeypatch):
-    blocks = re.findall(r"```python\n(.*?)```", DOCS_PAGE.read_text(encoding="utf-8"), flags=re.DOTALL)
-    assert len(blocks) >= 3
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, str(DOCS_PAGE), "exec"), namespace)
