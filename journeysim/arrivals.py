@@ -1,4 +1,9 @@
-"""Arrival processes: when each customer enters the journey, and who they are."""
+"""Arrival processes: when each customer enters the journey, and who they are.
+
+Arrivals are Poisson per persona, with a piecewise-constant rate when a campaign calendar
+multiplies it over periods (a launch week, a sale). In a finite market (Bass diffusion) each
+potential customer instead has an entry time of its own, and referrals may bring it in earlier.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +35,93 @@ def poisson_arrival_times(rng: np.random.Generator, rate_per_day: float, window_
     return np.sort(rng.uniform(0.0, window_days, count))
 
 
+def rate_multipliers(compiled: CompiledScenario, persona: int, window_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """(segment starts, multiplier) of a persona's arrival rate over [0, window): campaigns
+    covering a moment multiply together; outside campaigns the multiplier is 1."""
+    name = compiled.personas[persona]
+    campaigns = [c for c in compiled.scenario.calendar if not c.personas or name in c.personas]
+    edges = sorted({0.0, *(t for c in campaigns for t in (c.from_day, c.to_day) if 0 < t < window_days)})
+    multipliers = []
+    for start in edges:
+        factor = 1.0
+        for campaign in campaigns:
+            if campaign.from_day <= start < campaign.to_day:
+                factor *= campaign.multiplier
+        multipliers.append(factor)
+    return np.array(edges), np.array(multipliers)
+
+
+def invert_cumulative_rate(starts: np.ndarray, rates: np.ndarray, window_days: float, targets: np.ndarray) -> np.ndarray:
+    """Times at which the cumulative intensity of a piecewise-constant rate reaches ``targets``
+    (``inf`` for targets beyond the window)."""
+    ends = np.append(starts[1:], window_days)
+    cumulative = np.concatenate([[0.0], np.cumsum(rates * (ends - starts))])
+    times = np.full(targets.shape, np.inf)
+    inside = targets < cumulative[-1]
+    segment = np.searchsorted(cumulative, targets[inside], side="right") - 1
+    segment = np.clip(segment, 0, len(starts) - 1)
+    times[inside] = starts[segment] + (targets[inside] - cumulative[segment]) / rates[segment]
+    return times
+
+
 def draw_arrivals(compiled: CompiledScenario, seed: int, replication: int, window_days: float) -> Arrivals:
     times, personas, indices = [], [], []
     for p, rate in enumerate(compiled.arrival_rate_per_day):
-        persona_times = poisson_arrival_times(arrival_generator(seed, replication, p), float(rate), window_days)
+        rng = arrival_generator(seed, replication, p)
+        if not compiled.scenario.calendar:
+            persona_times = poisson_arrival_times(rng, float(rate), window_days)
+        else:
+            starts, multipliers = rate_multipliers(compiled, p, window_days)
+            persona_times = nonhomogeneous_arrival_times(rng, starts, float(rate) * multipliers, window_days)
         times.append(persona_times)
         personas.append(np.full(len(persona_times), p, dtype=np.int64))
         indices.append(np.arange(len(persona_times), dtype=np.int64))
+    return _merge(times, personas, indices)
+
+
+def nonhomogeneous_arrival_times(rng: np.random.Generator, starts: np.ndarray, rates: np.ndarray, window_days: float) -> np.ndarray:
+    """A Poisson process with piecewise-constant rate: a Poisson count of the total intensity,
+    then uniform points of the cumulative intensity mapped back to time."""
+    ends = np.append(starts[1:], window_days)
+    total = float(np.sum(rates * (ends - starts)))
+    count = rng.poisson(total)
+    targets = np.sort(rng.uniform(0.0, total, count))
+    return invert_cumulative_rate(starts, rates, window_days, targets)
+
+
+def market_members(compiled: CompiledScenario) -> np.ndarray:
+    """Potential customers per persona in a finite market (largest-remainder split of the size)."""
+    market = compiled.scenario.market
+    assert market is not None
+    shares = np.array([compiled.scenario.personas[name].share or 0.0 for name in compiled.personas])
+    exact = shares * market.size
+    counts = np.floor(exact).astype(np.int64)
+    remainder = market.size - counts.sum()
+    counts[np.argsort(-(exact - counts), kind="stable")[:remainder]] += 1
+    return counts
+
+
+def market_entry_times(compiled: CompiledScenario, replication_key: int, window_days: float) -> Arrivals:
+    """When each member of a finite market would enter on its own (external influence).
+
+    Member i of persona p enters when its cumulative hazard, external_rate x the calendar's
+    multipliers, reaches an Exp(1) draw; members who would enter after the window are left out
+    (they may still be reached by a referral).
+    """
+    from journeysim.random_streams import MARKET_ENTRY, customer_keys, touch_uniforms
+
+    market = compiled.scenario.market
+    assert market is not None
+    times, personas, indices = [], [], []
+    for p, members in enumerate(market_members(compiled)):
+        index = np.arange(members, dtype=np.int64)
+        exposure = -np.log1p(-touch_uniforms(customer_keys(replication_key, p, index), 0, MARKET_ENTRY))
+        starts, multipliers = rate_multipliers(compiled, p, window_days)
+        entry = invert_cumulative_rate(starts, market.external_rate_per_day * multipliers, window_days, exposure)
+        keep = np.isfinite(entry)
+        times.append(entry[keep])
+        personas.append(np.full(int(keep.sum()), p, dtype=np.int64))
+        indices.append(index[keep])
     return _merge(times, personas, indices)
 
 

@@ -34,7 +34,7 @@ class CompiledScenario:
     personas: tuple[str, ...]
     purchase_index: int
     # [persona, stage, channel]
-    available: np.ndarray  # bool
+    available: np.ndarray  # bool: the persona's map has this touchpoint (chosen only if affinity > 0)
     choice_probability: np.ndarray  # float64; sums to 1 over channels for journey stages
     choice_cumulative: np.ndarray  # float64; cumulative of choice_probability
     advance_cut: np.ndarray
@@ -98,8 +98,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         for (stage, channel), touchpoint in scenario.persona_touchpoints(persona_name).items():
             s, c = stages.index(stage), channels.index(channel)
             weight = persona.affinity.get(channel, 0.0)
-            if weight <= 0:
-                continue
+            # Kept with zero weight too: a referral's first touch uses the word-of-mouth
+            # touchpoint whatever the persona's affinity for choosing it.
             available[p, s, c] = True
             probability[p, s, c] = weight
             for switched, extra in enumerate((0.0, scenario.channel_switch.friction)):
@@ -121,11 +121,11 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     totals = probability.sum(axis=2, keepdims=True)
     probability = np.divide(probability, totals, out=np.zeros_like(probability), where=totals > 0)
     cumulative = np.cumsum(probability, axis=2)
-    # Guard the last available channel against round-off so any u < 1 finds a channel.
+    # Guard the last chosen channel against round-off so any u < 1 finds a channel.
     for p in range(shape[0]):
         for s in range(shape[1]):
-            if available[p, s].any():
-                last = np.flatnonzero(available[p, s])[-1]
+            if (probability[p, s] > 0).any():
+                last = np.flatnonzero(probability[p, s] > 0)[-1]
                 cumulative[p, s, last:] = 1.0
     advance_cut = advance
     friction_cut = advance + friction_drop

@@ -40,12 +40,35 @@ class DistributionSchema:
 
 
 @dataclass
+class StaffingPeriodSchema:
+    from_day: float = MISSING
+    to_day: float = MISSING
+    servers: int = MISSING
+
+
+@dataclass
+class ScheduleSchema:
+    open_hours: Optional[List[float]] = None  # [opening hour, closing hour] of each day
+    closed_weekdays: List[int] = field(default_factory=list)  # day 0 of the horizon is a Monday (0)
+    periods: List[StaffingPeriodSchema] = field(default_factory=list)
+
+
+@dataclass
+class QueueSchema:
+    renege_loss_probability: float = 0.5
+    renege_emotion: float = -0.5
+    target_wait_days: float = 20 / 1440
+
+
+@dataclass
 class ChannelSchema:
     mode: str = "online"
     cost_per_contact: float = 0.0
     sells: bool = False
     capacity: Optional[int] = None
     service_time_days: Optional[DistributionSchema] = None
+    schedule: Optional[ScheduleSchema] = None
+    queue: QueueSchema = field(default_factory=QueueSchema)
     label: str = ""
 
 
@@ -74,6 +97,23 @@ class TouchpointOverrideSchema:
 
 
 @dataclass
+class LoyaltySchema:
+    purchase_rate_per_day: float = MISSING
+    rate_shape: Optional[float] = None
+    churn_probability: float = MISSING
+    churn_concentration: Optional[float] = None
+    satisfaction_churn_slope: float = 0.0
+    loyal_after_repeats: int = 2
+
+
+@dataclass
+class AdvocacySchema:
+    probability: float = MISSING
+    referral_rate_per_day: float = MISSING
+    satisfaction_threshold: float = 0.0
+
+
+@dataclass
 class PersonaSchema:
     share: Optional[float] = None
     arrival_rate_per_day: Optional[float] = None
@@ -84,6 +124,8 @@ class PersonaSchema:
     # stage -> channel -> TouchpointOverrideSchema (OmegaConf cannot type nested dicts of
     # dataclasses, so cells are typed one by one in ``_type_touchpoint_table``).
     touchpoints: Dict[str, Any] = field(default_factory=dict)
+    loyalty: Optional[LoyaltySchema] = None
+    advocacy: Optional[AdvocacySchema] = None
     description: str = ""
 
 
@@ -91,6 +133,21 @@ class PersonaSchema:
 class ChannelSwitchSchema:
     friction: float = 0.0
     between_modes_only: bool = False
+
+
+@dataclass
+class MarketSchema:
+    size: int = MISSING
+    external_rate_per_day: float = MISSING
+
+
+@dataclass
+class CampaignSchema:
+    name: str = MISSING
+    from_day: float = MISSING
+    to_day: float = MISSING
+    multiplier: float = MISSING
+    personas: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,6 +161,9 @@ class ScenarioSchema:
     personas: Dict[str, PersonaSchema] = MISSING
     touchpoints: Dict[str, Any] = MISSING  # stage -> channel -> TouchpointSchema
     channel_switch: ChannelSwitchSchema = field(default_factory=ChannelSwitchSchema)
+    word_of_mouth_channel: Optional[str] = None
+    market: Optional[MarketSchema] = None
+    calendar: List[CampaignSchema] = field(default_factory=list)
 
 
 @dataclass
@@ -281,6 +341,13 @@ _SCHEMAS = (
     DistributionSchema,
     ChannelSchema,
     ChannelSwitchSchema,
+    StaffingPeriodSchema,
+    ScheduleSchema,
+    QueueSchema,
+    LoyaltySchema,
+    AdvocacySchema,
+    MarketSchema,
+    CampaignSchema,
     TouchpointSchema,
     TouchpointOverrideSchema,
     PersonaSchema,

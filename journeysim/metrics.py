@@ -78,9 +78,10 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for key in keys:
         frame[key] = c[key]
     if keys:
-        grouped = frame.groupby(keys, observed=True, sort=True)
+        grouped = frame.groupby(keys, observed=False, sort=True)  # personas with no arrivals keep a row
     else:
-        grouped = frame.assign(_one=0).groupby("_one")
+        # A categorical key with one category keeps the pooled row even with no customers.
+        grouped = frame.assign(_one=pd.Categorical([0] * len(frame), categories=[0])).groupby("_one", observed=False)
     sums = grouped[["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost"]].sum()
     means = grouped[["touches_converted", "time_converted", "satisfaction"]].mean()
     medians = grouped["time_converted"].median()

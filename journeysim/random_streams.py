@@ -18,9 +18,28 @@ from __future__ import annotations
 
 import numpy as np
 
-# Purposes of per-touch draws (one uniform each per touch).
-CHANNEL, DELAY, OUTCOME, ORDER_VALUE, SERVICE_TIME, PATIENCE, AFTER_RENEGE = range(7)
-N_PURPOSES = 16  # room for purposes added later without renumbering draws
+# Purposes of draws. Journey draws are indexed by the customer's attempt number (touches and
+# reneges); post-purchase draws by the repeat-purchase or referral number.
+(
+    CHANNEL,
+    DELAY,
+    OUTCOME,
+    ORDER_VALUE,
+    SERVICE_TIME,
+    PATIENCE,
+    AFTER_RENEGE,
+    LOYALTY_RATE,
+    CHURN_PROPENSITY,
+    REPEAT_GAP,
+    REPEAT_CHANNEL,
+    REPEAT_VALUE,
+    CHURN,
+    ADVOCATE,
+    REFERRAL_GAP,
+    REFERRAL_TARGET,
+    MARKET_ENTRY,
+) = range(17)
+N_PURPOSES = 32  # room for purposes added later without renumbering draws
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -79,6 +98,12 @@ def customer_keys(key: int, persona_index: int, customer_index: np.ndarray) -> n
     persona_key = _mix_int((key + persona_index * _PERSONA_STEP) & _MASK)
     index = np.asarray(customer_index, dtype=np.uint64)
     return _mix(np.uint64(persona_key) + index * np.uint64(_CUSTOMER_STEP))
+
+
+def customer_key(key: int, persona_index: int, customer_index: int) -> int:
+    """Scalar twin of :func:`customer_keys` for customers created during a run (referrals)."""
+    persona_key = _mix_int((key + persona_index * _PERSONA_STEP) & _MASK)
+    return _mix_int((persona_key + customer_index * _CUSTOMER_STEP) & _MASK)
 
 
 @_wrapping

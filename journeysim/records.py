@@ -5,9 +5,15 @@ tables are built once at the end with categorical columns. Column meanings:
 
 events: replication, customer_id, persona, time_days, stage, channel, event, outcome,
         emotion, value, cost (one row per event)
-customers: replication, customer_id, persona, persona_customer, arrival_days, outcome,
-        final_stage, final_channel, touches, lost_to_friction, time_to_convert_days,
-        satisfaction, revenue, contact_cost (one row per customer)
+customers: replication, customer_id, persona, persona_customer, source, referred_by,
+        arrival_days, outcome, final_stage, final_channel, touches, reneges,
+        lost_to_friction, time_to_convert_days, repeat_purchases, churned, active_at_horizon,
+        loyal, advocate, referrals, satisfaction, revenue, contact_cost (one row per customer)
+queues: replication, customer_id, persona, stage, channel, arrival_days, wait_days,
+        served, service_days (one row per visit to a capacity channel)
+
+Satisfaction is the mean emotion over a customer's experiences: touches, reneges and repeat
+purchases.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from array import array
 import numpy as np
 import pandas as pd
 
-EVENT_TYPES = ("arrival", "touch", "purchase")
-ARRIVAL, TOUCH, PURCHASE = range(3)
+EVENT_TYPES = ("arrival", "touch", "purchase", "renege", "repeat_purchase", "churn", "loyal", "advocate", "referral")
+ARRIVAL, TOUCH, PURCHASE, RENEGE, REPEAT_PURCHASE, CHURN, LOYAL, ADVOCATE, REFERRAL = range(9)
+SOURCES = ("organic", "referral")
+ORGANIC, REFERRED = range(2)
 TOUCH_OUTCOMES = ("advance", "stay", "drop", "friction_drop")
 ADVANCE, STAY, DROP, FRICTION_DROP = range(4)
 CUSTOMER_OUTCOMES = ("converted", "lost", "open")
@@ -95,25 +103,64 @@ def events_table(columns: dict[str, np.ndarray], replication: int, stages, chann
 
 
 def customers_table(columns: dict[str, np.ndarray], replication: int, stages, channels, personas) -> pd.DataFrame:
+    """Build the customers table; post-purchase and queue columns default to "none happened"."""
     n = len(columns["arrival_days"])
-    touches = np.asarray(columns["touches"], dtype=np.int32)
-    emotion_sum = np.asarray(columns["emotion_sum"], dtype=np.float64)
-    satisfaction = np.divide(emotion_sum, touches, out=np.full(n, np.nan), where=touches > 0)
+
+    def column(name: str, dtype, default) -> np.ndarray:
+        if name in columns:
+            return np.asarray(columns[name], dtype=dtype)
+        return np.full(n, default, dtype=dtype)
+
+    touches = column("touches", np.int32, 0)
+    reneges = column("reneges", np.int32, 0)
+    repeats = column("repeat_purchases", np.int32, 0)
+    experiences = touches + reneges + repeats
+    emotion_sum = column("emotion_sum", np.float64, 0.0)
+    satisfaction = np.divide(emotion_sum, experiences, out=np.full(n, np.nan), where=experiences > 0)
+    outcome = column("outcome", np.int8, OPEN)
+    converted = outcome == CONVERTED
+    churned = column("churned", bool, False)
     return pd.DataFrame(
         {
             "replication": np.full(n, replication, dtype=np.int16),
             "customer_id": np.arange(n, dtype=np.int32),
             "persona": categorical(columns["persona"], personas),
-            "persona_customer": np.asarray(columns["persona_customer"], dtype=np.int32),
-            "arrival_days": np.asarray(columns["arrival_days"], dtype=np.float64),
-            "outcome": categorical(columns["outcome"], CUSTOMER_OUTCOMES),
+            "persona_customer": column("persona_customer", np.int32, 0),
+            "source": categorical(column("source", np.int8, ORGANIC), SOURCES),
+            "referred_by": column("referred_by", np.int32, -1),
+            "arrival_days": column("arrival_days", np.float64, 0.0),
+            "outcome": categorical(outcome, CUSTOMER_OUTCOMES),
             "final_stage": categorical(columns["final_stage"], stages),
             "final_channel": categorical(columns["final_channel"], channels),
             "touches": touches,
-            "lost_to_friction": np.asarray(columns["lost_to_friction"], dtype=bool),
-            "time_to_convert_days": np.asarray(columns["time_to_convert_days"], dtype=np.float32),
+            "reneges": reneges,
+            "lost_to_friction": column("lost_to_friction", bool, False),
+            "time_to_convert_days": column("time_to_convert_days", np.float32, np.nan),
+            "repeat_purchases": repeats,
+            "churned": churned,
+            "active_at_horizon": converted & ~churned,
+            "loyal": column("loyal", bool, False),
+            "advocate": column("advocate", bool, False),
+            "referrals": column("referrals", np.int32, 0),
             "satisfaction": satisfaction.astype(np.float32),
-            "revenue": np.asarray(columns["revenue"], dtype=np.float32),
-            "contact_cost": np.asarray(columns["contact_cost"], dtype=np.float32),
+            "revenue": column("revenue", np.float32, 0.0),
+            "contact_cost": column("contact_cost", np.float32, 0.0),
+        }
+    )
+
+
+def queues_table(columns: dict[str, list], replication: int, stages, channels, personas) -> pd.DataFrame:
+    n = len(columns.get("customer_id", []))
+    return pd.DataFrame(
+        {
+            "replication": np.full(n, replication, dtype=np.int16),
+            "customer_id": np.asarray(columns.get("customer_id", []), dtype=np.int32),
+            "persona": categorical(columns.get("persona", []), personas),
+            "stage": categorical(columns.get("stage", []), stages),
+            "channel": categorical(columns.get("channel", []), channels),
+            "arrival_days": np.asarray(columns.get("arrival_days", []), dtype=np.float64),
+            "wait_days": np.asarray(columns.get("wait_days", []), dtype=np.float64),
+            "served": np.asarray(columns.get("served", []), dtype=bool),
+            "service_days": np.asarray(columns.get("service_days", []), dtype=np.float64),
         }
     )

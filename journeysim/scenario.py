@@ -18,6 +18,35 @@ CHANNEL_MODES = (ONLINE, OFFLINE)
 
 
 @dataclass(frozen=True)
+class StaffingPeriod:
+    from_day: float
+    to_day: float
+    servers: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a capacity channel is staffed: daily opening hours, closed weekdays (day 0 of the
+    horizon is a Monday), and periods of the horizon with their own number of servers."""
+
+    open_hours: tuple[float, float] | None = None
+    closed_weekdays: tuple[int, ...] = ()
+    periods: tuple[StaffingPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """What waiting does to a customer: reneging loses them with ``renege_loss_probability``
+    (otherwise they come back later, through the same or another channel), and the renege
+    counts as an experience with ``renege_emotion``. ``target_wait_days`` defines the
+    service level (share served within the target)."""
+
+    renege_loss_probability: float = 0.5
+    renege_emotion: float = -0.5
+    target_wait_days: float = 20 / 1440
+
+
+@dataclass(frozen=True)
 class Channel:
     """A medium of contact: social, search, store, call centre..."""
 
@@ -28,6 +57,12 @@ class Channel:
     capacity: int | None = None
     service_time_days: Distribution | None = None
     label: str = ""
+    schedule: Schedule | None = None
+    queue: QueuePolicy = QueuePolicy()
+
+    @property
+    def has_queue(self) -> bool:
+        return self.capacity is not None
 
     @property
     def display_name(self) -> str:
@@ -108,6 +143,71 @@ class ChannelSwitch:
 
 
 @dataclass(frozen=True)
+class Loyalty:
+    """Repeat purchases after the first, BG/NBD-style (Fader, Hardie & Lee 2005).
+
+    While active a customer buys again at rate lambda (Poisson); after each repeat purchase
+    they churn with probability p. Heterogeneity: lambda ~ Gamma(shape ``rate_shape``, mean
+    ``purchase_rate_per_day``) and p ~ Beta with mean ``churn_probability`` and
+    concentration a + b = ``churn_concentration`` (None: every customer has the mean).
+    Satisfaction moves churn on the log-odds scale: logit p' = logit p - slope * satisfaction,
+    so unhappy customers (satisfaction < 0) churn more when the slope is positive.
+    """
+
+    purchase_rate_per_day: float
+    churn_probability: float
+    rate_shape: float | None = None
+    churn_concentration: float | None = None
+    satisfaction_churn_slope: float = 0.0
+    loyal_after_repeats: int = 2
+
+    @property
+    def gamma_rate(self) -> float | None:
+        """alpha of BG/NBD (rate of the gamma for lambda), or None when homogeneous."""
+        return None if self.rate_shape is None else self.rate_shape / self.purchase_rate_per_day
+
+    @property
+    def beta_parameters(self) -> tuple[float, float] | None:
+        if self.churn_concentration is None:
+            return None
+        return self.churn_probability * self.churn_concentration, (1 - self.churn_probability) * self.churn_concentration
+
+
+@dataclass(frozen=True)
+class Advocacy:
+    """When a customer becomes loyal (or buys, without a loyalty model) and their
+    satisfaction exceeds ``satisfaction_threshold``, they become an advocate with
+    ``probability`` and recommend at ``referral_rate_per_day`` while active. Each
+    recommendation brings a prospect in through the scenario's word-of-mouth channel."""
+
+    probability: float
+    referral_rate_per_day: float
+    satisfaction_threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class Market:
+    """A finite pool of potential customers (split by persona share). Each member not yet in
+    the journey enters on their own at ``external_rate_per_day`` (advertising, external
+    influence p) or when an advocate's recommendation reaches them (internal influence): the
+    agent form of the Bass diffusion model."""
+
+    size: int
+    external_rate_per_day: float
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Arrival-rate multiplier over [from_day, to_day) for some personas (all if empty)."""
+
+    name: str
+    from_day: float
+    to_day: float
+    multiplier: float
+    personas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Persona:
     """A customer segment with its own arrivals, channel affinities and journey map."""
 
@@ -124,6 +224,8 @@ class Persona:
     touchpoint_overrides: Mapping[tuple[str, str], Touchpoint | None] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    loyalty: Loyalty | None = None
+    advocacy: Advocacy | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +241,9 @@ class Scenario:
     arrival_rate_per_day: float | None = None
     description: str = ""
     channel_switch: ChannelSwitch = ChannelSwitch()
+    word_of_mouth_channel: str | None = None
+    market: Market | None = None
+    calendar: tuple[Campaign, ...] = ()
     # The validated plain-data form this scenario was built from (for hashing and changes).
     source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -154,6 +259,21 @@ class Scenario:
     @property
     def post_purchase_stages(self) -> tuple[str, ...]:
         return self.stages[self.purchase_index + 1 :]
+
+    @property
+    def loyalty_stage(self) -> str | None:
+        """The stage a customer is in once loyal: the first post-purchase stage, if any."""
+        return self.post_purchase_stages[0] if self.post_purchase_stages else None
+
+    @property
+    def advocacy_stage(self) -> str | None:
+        """The stage of advocates: the second post-purchase stage, if any."""
+        return self.post_purchase_stages[1] if len(self.post_purchase_stages) > 1 else None
+
+    @property
+    def has_feedback(self) -> bool:
+        """Do customers create other customers (referrals) or compete for a finite market?"""
+        return self.market is not None or any(p.advocacy is not None for p in self.personas.values())
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -187,7 +307,9 @@ class Scenario:
         spec = self.personas[persona]
         if spec.arrival_rate_per_day is not None:
             return spec.arrival_rate_per_day
-        assert self.arrival_rate_per_day is not None and spec.share is not None
+        if self.arrival_rate_per_day is None:  # a finite market: members enter on their own
+            return 0.0
+        assert spec.share is not None
         return self.arrival_rate_per_day * spec.share
 
     def with_changes(self, changes: Mapping[str, Any]) -> "Scenario":

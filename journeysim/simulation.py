@@ -16,24 +16,26 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from journeysim import random_streams as rs
-from journeysim.arrivals import Arrivals, arrivals_from_table, draw_arrivals
+from journeysim.arrivals import Arrivals, arrivals_from_table, draw_arrivals, market_entry_times
 from journeysim.compiled import CompiledScenario, compile_scenario
 from journeysim.config import config_hash
 from journeysim.errors import ConfigError, Problem
 from journeysim.engine_simpy import SimPyJourneyEngine
-from journeysim.records import customers_table, events_table
+from journeysim.records import customers_table, events_table, queues_table
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
 
 @dataclass
 class SimulationResult:
-    """Tables of a run: ``events`` (one row per event), ``customers`` (one per customer), ``metadata``."""
+    """Tables of a run: ``events`` (one row per event), ``customers`` (one per customer),
+    ``queues`` (one row per visit to a capacity channel) and ``metadata``."""
 
     events: pd.DataFrame
     customers: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario | None = field(default=None, repr=False)
+    queues: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metrics(self) -> pd.DataFrame:
         from journeysim.metrics import kpi_table
@@ -71,9 +73,9 @@ def simulate(
     compiled = compile_scenario(scenario)
     engine_ = select_engine(settings.engine, compiled)
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
-    plans = [(r, given or draw_arrivals(compiled, settings.seed, r, settings.arrival_window_days)) for r in range(settings.replications)]
+    plans = [(r, given or _draw(compiled, settings, r)) for r in range(settings.replications)]
     total = sum(len(a) for _, a in plans)
-    event_tables, customer_tables = [], []
+    event_tables, customer_tables, queue_tables = [], [], []
     with tqdm(
         total=total,
         unit=" customers",
@@ -84,10 +86,11 @@ def simulate(
         leave=False,
     ) as bar:
         for replication, plan in plans:
-            events, customers = _run_replication(engine_, compiled, settings, replication, plan, bar.update)
+            events, customers, queues = _run_replication(engine_, compiled, settings, replication, plan, bar.update)
             if keep_events:
                 event_tables.append(events)
             customer_tables.append(customers)
+            queue_tables.append(queues)
     metadata_ = {
         "scenario": scenario.name,
         "seed": settings.seed,
@@ -99,7 +102,15 @@ def simulate(
         "journeysim_version": package_version(),
     }
     events = _concat(event_tables) if keep_events else _concat([])
-    return SimulationResult(events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario)
+    return SimulationResult(
+        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables)
+    )
+
+
+def _draw(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
+    if compiled.scenario.market is not None:
+        return market_entry_times(compiled, rs.replication_key(settings.seed, replication), settings.arrival_window_days)
+    return draw_arrivals(compiled, settings.seed, replication, settings.arrival_window_days)
 
 
 ENGINES = ("simpy", "vectorised", "auto")
@@ -132,13 +143,14 @@ def _run_replication(
     on_customers,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     key = rs.replication_key(settings.seed, replication)
-    event_columns, customer_columns = engine.run(arrivals, key, settings.horizon_days, on_customers)
+    event_columns, customer_columns, *rest = engine.run(arrivals, key, settings.horizon_days, on_customers)
     labels = (compiled.stages, compiled.channels, compiled.personas)
+    queues = queues_table(rest[0] if rest else {}, replication, *labels)
     # Canonical order, whatever order an engine recorded in: by time, then customer, then the
     # customer's own order of recording (lexsort is stable).
     order = np.lexsort((event_columns["customer_id"], event_columns["time_days"]))
     events = events_table({name: column[order] for name, column in event_columns.items()}, replication, *labels)
-    return events, customers_table(customer_columns, replication, *labels)
+    return events, customers_table(customer_columns, replication, *labels), queues
 
 
 def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:
