@@ -143,7 +143,25 @@ def _persona_chain(compiled: CompiledScenario, p: int) -> dict:
         index=pd.Index(labels, name="from (stage|previous channel)"),
         columns=labels + ["converted"] + [f"lost at {s}" for s in compiled.stages[:n_stages]],
     )
-    return {"summary": summary, "loss": loss[start], "matrix": matrix}
+    # Conversion probability of a customer about to touch channel c at stage s (plain touch).
+    about_to_touch = {}
+    plain_advance, _, plain_drop = cuts[0]
+    for s in range(n_stages):
+        for c in range(n_channels):
+            then = 1.0 if target[s, c] == CONVERTED else conversion[state(target[s, c], c)]
+            about_to_touch[(s, c)] = plain_advance[s, c] * then + (1.0 - plain_drop[s, c]) * conversion[state(s, c)]
+    return {"summary": summary, "loss": loss[start], "matrix": matrix, "about_to_touch": about_to_touch}
+
+
+def conversion_from_states(scenario: Scenario | CompiledScenario) -> dict[tuple[str, str, str], float]:
+    """P(convert) of a customer of persona p about to touch channel c at stage s, keyed by
+    names (p, s, c). Used to value customers lost along the way (e.g. to waiting)."""
+    compiled = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
+    out = {}
+    for p, persona in enumerate(compiled.personas):
+        for (s, c), probability in _persona_chain(compiled, p)["about_to_touch"].items():
+            out[(persona, compiled.stages[s], compiled.channels[c])] = float(probability)
+    return out
 
 
 def _mixed(summary: pd.DataFrame, rates: np.ndarray) -> dict:

@@ -37,6 +37,16 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "contact_cost": "sum of cost per contact over touches",
     "cost_per_acquisition": "contact cost / converted",
     "return_on_spend": "revenue / contact cost",
+    "renege_rate": "queue abandonments (reneges) / arrivals",
+    "repeat_purchase_rate": "converted customers with a repeat purchase / converted",
+    "purchases_per_customer": "(first + repeat purchases) / converted",
+    "active_share_at_horizon": "converted customers not churned at the horizon / converted",
+    "loyalty_rate": "converted customers who reached loyalty / converted",
+    "revenue_per_customer": "revenue / converted: value per customer over the horizon (CLV at the horizon)",
+    "advocates": "customers who became advocates",
+    "referrals": "recommendations made by advocates",
+    "referral_conversions": "converted customers who came through a referral",
+    "word_of_mouth_share": "converted customers acquired by word of mouth / converted",
 }
 
 
@@ -73,6 +83,14 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             "satisfaction": c["satisfaction"].astype(np.float64),
             "revenue": c["revenue"].astype(np.float64),
             "contact_cost": c["contact_cost"].astype(np.float64),
+            "reneges": c["reneges"].astype(np.int64),
+            "repeaters": (converted & (c["repeat_purchases"] > 0)).astype(np.int64),
+            "repeat_purchases": c["repeat_purchases"].astype(np.int64),
+            "active": c["active_at_horizon"].astype(np.int64),
+            "loyal": (converted & c["loyal"]).astype(np.int64),
+            "advocates": c["advocate"].astype(np.int64),
+            "referrals": c["referrals"].astype(np.int64),
+            "referral_conversions": (converted & (c["source"] == "referral")).astype(np.int64),
         }
     )
     for key in keys:
@@ -82,7 +100,10 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     else:
         # A categorical key with one category keeps the pooled row even with no customers.
         grouped = frame.assign(_one=pd.Categorical([0] * len(frame), categories=[0])).groupby("_one", observed=False)
-    sums = grouped[["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost"]].sum()
+    sums = grouped[
+        ["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost", "reneges",
+         "repeaters", "repeat_purchases", "active", "loyal", "advocates", "referrals", "referral_conversions"]
+    ].sum()
     means = grouped[["touches_converted", "time_converted", "satisfaction"]].mean()
     medians = grouped["time_converted"].median()
     out = pd.DataFrame(index=sums.index)
@@ -107,6 +128,16 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["contact_cost"] = sums["contact_cost"]
     out["cost_per_acquisition"] = _ratio(sums["contact_cost"], sums["converted"])
     out["return_on_spend"] = _ratio(sums["revenue"], sums["contact_cost"])
+    out["renege_rate"] = _ratio(sums["reneges"], arrivals)
+    out["repeat_purchase_rate"] = _ratio(sums["repeaters"], sums["converted"])
+    out["purchases_per_customer"] = _ratio(sums["converted"] + sums["repeat_purchases"], sums["converted"])
+    out["active_share_at_horizon"] = _ratio(sums["active"], sums["converted"])
+    out["loyalty_rate"] = _ratio(sums["loyal"], sums["converted"])
+    out["revenue_per_customer"] = _ratio(sums["revenue"], sums["converted"])
+    out["advocates"] = sums["advocates"]
+    out["referrals"] = sums["referrals"]
+    out["referral_conversions"] = sums["referral_conversions"]
+    out["word_of_mouth_share"] = _ratio(sums["referral_conversions"], sums["converted"])
     out = out.reset_index()
     return out.drop(columns="_one", errors="ignore")
 
@@ -117,11 +148,12 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return numerator.div(denominator.where(denominator != 0))
 
 
-def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] | None = None) -> pd.DataFrame:
+def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] | None = None, purchase_stage: str | None = None) -> pd.DataFrame:
     """Stage reach per persona: customers who were ever at each stage, and as a share of arrivals.
 
-    A customer reached a stage if it touched a channel there or ended its run there; the
-    last row of each persona, ``converted``, counts buyers.
+    A customer reached a journey stage if it touched a channel there or ended its run there;
+    a post-purchase stage (after ``purchase_stage``) if it bought and got that far. The
+    ``converted`` row of each persona counts buyers.
     """
     touches = events.loc[events["event"] == "touch", ["replication", "customer_id", "persona", "stage"]]
     ends = customers[["replication", "customer_id", "persona", "final_stage"]].rename(columns={"final_stage": "stage"})
@@ -143,6 +175,16 @@ def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] 
         bought = int(converted.sum() if persona == ALL else converted.get(persona, 0))
         rows.append((persona, "converted", bought))
     table = pd.DataFrame(rows, columns=["persona", "stage", "customers"])
+    if purchase_stage is not None and purchase_stage in stage_order:
+        post = stage_order[stage_order.index(purchase_stage) + 1 :]
+        if post:
+            reach = funnel_post_purchase(customers, stage_order, post).set_index(["persona", "stage"])["customers"]
+            keys = list(zip(table["persona"], table["stage"]))
+            table["customers"] = [int(reach.get(key, count)) if key[1] in post else count for key, count in zip(keys, table["customers"])]
+            # converted comes right after purchase, before the post-purchase stages
+            order = {s: i for i, s in enumerate(stage_order[: stage_order.index(purchase_stage) + 1] + ["converted"] + post)}
+            table = table.sort_values(["persona", "stage"], key=lambda col: col.map(order) if col.name == "stage" else col.map(
+                {p: i for i, p in enumerate(dict.fromkeys(table["persona"]))}), kind="stable", ignore_index=True)
     totals = table["persona"].map(lambda p: int(arrivals.sum() if p == ALL else arrivals.get(p, 0)))
     table["share_of_arrivals"] = table["customers"] / totals.where(totals > 0)
     return table
@@ -207,3 +249,92 @@ def replication_summary(per_replication: pd.DataFrame, confidence: float = 0.95)
             half = np.nan
         rows.append((kpi, persona, mean, mean - half, mean + half, n))
     return pd.DataFrame(rows, columns=["kpi", "persona", "mean", "ci_low", "ci_high", "replications"])
+
+
+def funnel_post_purchase(customers: pd.DataFrame, stages: Sequence[str], post_purchase: Sequence[str]) -> pd.DataFrame:
+    """Reach of post-purchase stages: converted customers whose final stage is that one or later."""
+    order = {stage: index for index, stage in enumerate(stages)}
+    rank = customers["final_stage"].astype(str).map(order)
+    rows = []
+    groups = [(ALL, customers, rank)] + [
+        (str(p), g, rank[g.index]) for p, g in customers.groupby("persona", observed=True)
+    ]
+    for persona, group, group_rank in groups:
+        converted = group["outcome"] == "converted"
+        for stage in post_purchase:
+            rows.append((persona, stage, int((converted & (group_rank >= order[stage])).sum())))
+    return pd.DataFrame(rows, columns=["persona", "stage", "customers"])
+
+
+def queue_table(queues: pd.DataFrame, events: pd.DataFrame, scenario, horizon_days: float, replications: int = 1) -> pd.DataFrame:
+    """Per capacity channel: offered load, waiting, service level, abandonment, utilisation,
+    and the customers (and expected conversions) lost to waiting.
+
+    Expected conversions lost weighs each customer lost after reneging by the probability
+    that a customer in that stage, after that channel, would still have converted
+    (the exact solver's chain, queues left out).
+    """
+    from journeysim.capacity import server_days, staffing_segments
+    from journeysim.exact import conversion_from_states
+
+    channels = [name for name, channel in scenario.channels.items() if channel.has_queue]
+    if not channels:
+        return pd.DataFrame(columns=["channel"])
+    onward = conversion_from_states(scenario)
+    lost = events.loc[(events["event"] == "renege") & (events["outcome"] == "friction_drop")]
+    rows = []
+    for name in channels:
+        channel = scenario.channels[name]
+        visits = queues.loc[queues["channel"] == name]
+        served = visits.loc[visits["served"]]
+        n = len(visits)
+        available = server_days(staffing_segments(channel, horizon_days), horizon_days) * replications
+        start = served["arrival_days"] + served["wait_days"]
+        busy = (np.minimum(start + served["service_days"], horizon_days) - start).clip(lower=0).sum()
+        lost_here = lost.loc[lost["channel"] == name]
+        expected_lost = sum(
+            onward[(str(row.persona), str(row.stage), name)] for row in lost_here.itertuples()
+        )
+        target = channel.queue.target_wait_days
+        rows.append(
+            {
+                "channel": name,
+                "servers": channel.capacity,
+                "visits": n,
+                "visits_per_day": n / (horizon_days * replications),
+                "offered_load_erlangs": n * channel.service_time_days.mean / (horizon_days * replications),
+                "utilisation": busy / available if available > 0 else np.nan,
+                "probability_of_waiting": float((visits["wait_days"] > 1e-12).mean()) if n else np.nan,
+                "mean_wait_minutes": served["wait_days"].mean() * 1440 if len(served) else np.nan,
+                "p90_wait_minutes": served["wait_days"].quantile(0.9) * 1440 if len(served) else np.nan,
+                "service_level": float((visits["served"] & (visits["wait_days"] <= target)).mean()) if n else np.nan,
+                "target_wait_minutes": target * 1440,
+                "abandonment_rate": float((~visits["served"]).mean()) if n else np.nan,
+                "customers_lost_to_waiting": len(lost_here),
+                "expected_conversions_lost": expected_lost,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def loyalty_timeline(events: pd.DataFrame, horizon_days: float, replications: int = 1, step_days: float = 1.0) -> pd.DataFrame:
+    """Customers over time (mean over replications): cumulative first purchases, active
+    customers (bought, not churned), cumulative repeat purchases, loyal customers, advocates."""
+    grid = np.arange(0.0, horizon_days + step_days / 2, step_days)
+
+    def cumulative(kind: str) -> np.ndarray:
+        times = np.sort(events.loc[events["event"] == kind, "time_days"].to_numpy())
+        return np.searchsorted(times, grid, side="right") / replications
+
+    converted = cumulative("purchase")
+    return pd.DataFrame(
+        {
+            "day": grid,
+            "customers": converted,
+            "active_customers": converted - cumulative("churn"),
+            "repeat_purchases": cumulative("repeat_purchase"),
+            "loyal_customers": cumulative("loyal"),
+            "advocates": cumulative("advocate"),
+            "referrals": cumulative("referral"),
+        }
+    )
