@@ -5,13 +5,16 @@ optional :class:`~journeysim.scenario.Schedule` turns this into a piecewise-cons
 of servers over the horizon (closed outside opening hours and on closed weekdays; periods
 with their own staffing). The resource has as many servers as the schedule ever needs;
 *blocker* requests with top priority take servers out of service when fewer are on duty.
-Staff going off duty finish the customer in service first (no pre-emption), and customers
-queued while the channel is closed wait for it to open, or renege.
+Staff going off duty finish the customer in service first (no pre-emption); customers
+already queued when the channel closes wait for it to open, or renege. A customer whose
+touch falls while the channel is closed does not queue at a closed door: the visit moves to
+a random moment of the next open stretch (:meth:`StaffedChannel.next_visit_time`).
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 import simpy
@@ -52,7 +55,7 @@ def servers_on_duty(channel: Channel, day: float) -> int:
     if int(math.floor(day)) % 7 in schedule.closed_weekdays:
         return 0
     if schedule.open_hours is not None:
-        hour = (day - math.floor(day)) * 24
+        hour = round((day - math.floor(day)) * 24, 9)  # 4 + 20/24 must read as 20:00, not 19:59:59.99
         if not schedule.open_hours[0] <= hour < schedule.open_hours[1]:
             return 0
     servers = channel.capacity
@@ -77,11 +80,26 @@ class StaffedChannel:
         self.max_servers = max(1, max(servers for _, servers in self.segments))
         self.resource = simpy.PriorityResource(env, capacity=self.max_servers)
         self.available_server_days = server_days(self.segments, horizon_days)
+        self._starts = [start for start, _ in self.segments]
         if any(servers < self.max_servers for _, servers in self.segments):
             env.process(self._follow_schedule(env))
 
     def request(self) -> simpy.resources.resource.PriorityRequest:
         return self.resource.request(priority=CUSTOMER_PRIORITY)
+
+    def next_visit_time(self, now: float, uniform: float) -> float:
+        """``now`` if servers are on duty, else a moment of the next stretch with servers
+        (``uniform`` places it within that stretch); ``inf`` if none is left."""
+        starts = self._starts
+        index = bisect_right(starts, now) - 1
+        if self.segments[index][1] > 0:
+            return now
+        for following in range(index + 1, len(self.segments)):
+            if self.segments[following][1] > 0:
+                start = starts[following]
+                end = starts[following + 1] if following + 1 < len(starts) else start + 1.0
+                return start + uniform * (end - start)
+        return math.inf
 
     def _follow_schedule(self, env: simpy.Environment):
         off_duty: list[simpy.Event] = []

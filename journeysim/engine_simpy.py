@@ -275,8 +275,14 @@ class SimPyJourneyEngine:
     def _queue(self, customer: int, persona: int, key: int, attempt: int, stage: int, channel: int):
         """Wait for a server; returns True once served, False after reneging."""
         env, state, queues = self._env, self._state, self._queues
+        server = self._servers[channel]
+        visit = server.next_visit_time(env.now, rs.touch_uniform(key, attempt, rs.VISIT_DEFERRAL))
+        if visit > env.now:
+            if visit >= self._horizon:
+                yield env.timeout(self._horizon - env.now)  # closed until the end: still open
+            yield env.timeout(visit - env.now)
         arrived = env.now
-        request = self._servers[channel].request()
+        request = server.request()
         patience = self._patience[persona]
         if patience is None:
             yield request

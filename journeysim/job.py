@@ -13,7 +13,7 @@ import pandas as pd
 from journeysim import metrics as m
 from journeysim.exact import solve
 from journeysim.outputs import AtomicOutput
-from journeysim.plots import funnel_figure, journey_map_figure, save
+from journeysim.plots import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
 from journeysim.report import run_summary
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
@@ -34,16 +34,19 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
     customers, events = result.customers, result.events
     metrics = m.kpi_table(customers, events)
     per_replication = m.kpi_table(customers, events, by=("replication",))
-    funnel = m.funnel(customers, events, scenario.stages)
+    funnel = m.funnel(customers, events, scenario.stages, scenario.purchase_stage)
     touchpoints = m.touchpoint_table(events)
     exact = solve(scenario).summary
+    queues = m.queue_table(result.queues, events, scenario, settings.horizon_days, settings.replications)
+    has_loyalty = any(p.loyalty is not None or p.advocacy is not None for p in scenario.personas.values())
+    timeline = m.loyalty_timeline(events, settings.horizon_days, settings.replications) if has_loyalty else None
     notes = [
         f"Scenario {scenario.name!r}, seed {settings.seed}, {settings.replications} replication(s), "
         f"horizon {settings.horizon_days:g} days; {len(customers):,} customers, {len(events):,} events.",
-        "Exact (infinite-horizon) conversion probability per persona: "
+        f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
         + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),
     ]
-    summary = run_summary(f"journeysim - {scenario.name}", metrics, funnel, notes)
+    summary = run_summary(f"journeysim - {scenario.name}", metrics, funnel, notes, queues=queues)
     with AtomicOutput(folder) as out:
         out.write_csv(metrics, "metrics.csv")
         out.write_csv(per_replication, "metrics_by_replication.csv")
@@ -53,12 +56,21 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
         out.write_csv(touchpoints, "touchpoints.csv")
         out.write_csv(m.dropoff_by_stage(customers), "dropoff.csv")
         out.write_csv(exact, "exact.csv")
+        if len(queues):
+            out.write_csv(queues, "queues.csv")
+            out.write_parquet(result.queues, "queue_visits.parquet")
+        if timeline is not None:
+            out.write_csv(timeline, "loyalty_timeline.csv")
         out.write_parquet(customers, "customers.parquet")
         if write_events:
             out.write_parquet(events, "events.parquet")
         if figures:
             save(funnel_figure(funnel, title=scenario.name.replace("_", " ")), out.path("funnel.png"))
             save(journey_map_figure(touchpoints, scenario.stages, scenario.channel_names), out.path("journey_map.png"))
+            if len(queues):
+                save(queue_figure(result.queues, queues), out.path("queues.png"))
+            if timeline is not None:
+                save(loyalty_figure(timeline), out.path("loyalty.png"))
         out.write_text(summary, "summary.txt")
         out.finish(result.metadata)
     return JobResult(Path(folder), result, metrics, summary)

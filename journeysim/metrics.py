@@ -33,7 +33,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "satisfaction": "mean running emotion (touch emotions averaged per customer)",
     "revenue": "order value of purchases",
     "revenue_per_arrival": "revenue / arrivals",
-    "average_order_value": "revenue / converted",
+    "average_order_value": "revenue / purchases (first and repeat)",
     "contact_cost": "sum of cost per contact over touches",
     "cost_per_acquisition": "contact cost / converted",
     "return_on_spend": "revenue / contact cost",
@@ -124,7 +124,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["satisfaction"] = means["satisfaction"]
     out["revenue"] = sums["revenue"]
     out["revenue_per_arrival"] = _ratio(sums["revenue"], arrivals)
-    out["average_order_value"] = _ratio(sums["revenue"], sums["converted"])
+    out["average_order_value"] = _ratio(sums["revenue"], sums["converted"] + sums["repeat_purchases"])
     out["contact_cost"] = sums["contact_cost"]
     out["cost_per_acquisition"] = _ratio(sums["contact_cost"], sums["converted"])
     out["return_on_spend"] = _ratio(sums["revenue"], sums["contact_cost"])

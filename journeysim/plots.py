@@ -93,3 +93,61 @@ def journey_map_figure(touchpoints: pd.DataFrame, stages: Sequence[str], channel
 
 def save(figure: Figure, path: str | Path, dpi: int = 120) -> None:
     figure.savefig(path, dpi=dpi)
+
+
+def queue_figure(visits: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+    """Per capacity channel: distribution of waits, and waits and abandonment by hour of day."""
+    channels = summary["channel"].tolist()
+    figure = Figure(figsize=(12, 3.6 * len(channels)), layout="constrained")
+    axes = figure.subplots(len(channels), 2, squeeze=False)
+    for row, channel in enumerate(channels):
+        table = visits.loc[visits["channel"] == channel]
+        stats = summary.set_index("channel").loc[channel]
+        waits = table.loc[table["served"], "wait_days"] * 1440
+        ax = axes[row][0]
+        ax.hist(waits.clip(upper=max(1.0, waits.quantile(0.99) if len(waits) else 1.0)), bins=40, color="#1f77b4", alpha=0.8)
+        ax.axvline(stats["target_wait_minutes"], color="#d62728", linestyle="--", label=f"target {stats['target_wait_minutes']:.0f} min")
+        ax.set_yscale("log")
+        ax.set_xlabel("wait before service (minutes)")
+        ax.set_ylabel("served visits")
+        ax.set_title(
+            f"{channel.replace('_', ' ')}: P(wait) {stats['probability_of_waiting']:.0%}, service level {stats['service_level']:.0%}, "
+            f"abandonment {stats['abandonment_rate']:.1%}, utilisation {stats['utilisation']:.0%}",
+            fontsize=9,
+        )
+        ax.legend(fontsize=8)
+        ax = axes[row][1]
+        hour = ((table["arrival_days"] % 1) * 24).astype(int)
+        by_hour = table.assign(hour=hour, wait=table["wait_days"] * 1440, abandoned=~table["served"]).groupby("hour")
+        visits_by_hour = by_hour.size().reindex(range(24), fill_value=0)
+        ax.bar(range(24), visits_by_hour, color="#cccccc", label="visits")
+        ax.set_xlabel("hour of day")
+        ax.set_ylabel("visits")
+        twin = ax.twinx()
+        twin.plot(range(24), by_hour["wait"].mean().reindex(range(24)), color="#1f77b4", marker="o", label="mean wait (min)")
+        twin.plot(range(24), by_hour["abandoned"].mean().reindex(range(24)) * 100, color="#d62728", marker="x", label="abandoned (%)")
+        twin.set_ylabel("minutes / %")
+        twin.legend(fontsize=8, loc="upper left")
+        ax.set_title("when customers come, wait and give up", fontsize=9)
+    figure.suptitle("Queues at capacity channels")
+    return figure
+
+
+def loyalty_figure(timeline: pd.DataFrame) -> Figure:
+    """Customers over time: acquired, still active, loyal, advocates; and cumulative repeat purchases."""
+    figure = Figure(figsize=(12, 4.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    for column, colour in (("customers", "#444444"), ("active_customers", "#2ca02c"), ("loyal_customers", "#1f77b4"), ("advocates", "#ff7f0e")):
+        left.plot(timeline["day"], timeline[column], color=colour, label=column.replace("_", " "))
+    left.set_xlabel("day")
+    left.set_ylabel("customers (cumulative; active = not churned)")
+    left.legend(fontsize=8)
+    left.set_title("Customers acquired, active, loyal and advocating", fontsize=10)
+    right.plot(timeline["day"], timeline["repeat_purchases"], color="#9467bd", label="repeat purchases")
+    right.plot(timeline["day"], timeline["referrals"], color="#8c564b", label="referrals made")
+    right.set_xlabel("day")
+    right.set_ylabel("cumulative count")
+    right.legend(fontsize=8)
+    right.set_title("Repeat purchases and recommendations", fontsize=10)
+    figure.suptitle("Loyalty over the horizon")
+    return figure

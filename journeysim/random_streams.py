@@ -38,7 +38,8 @@ import numpy as np
     REFERRAL_GAP,
     REFERRAL_TARGET,
     MARKET_ENTRY,
-) = range(17)
+    VISIT_DEFERRAL,
+) = range(18)
 N_PURPOSES = 32  # room for purposes added later without renumbering draws
 
 _MASK = (1 << 64) - 1

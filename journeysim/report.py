@@ -18,6 +18,25 @@ SUMMARY_KPIS = {
     "revenue": ("revenue", "{:,.0f}"),
     "cost_per_acquisition": ("cost per acquisition", "{:,.2f}"),
     "return_on_spend": ("return on spend", "{:.2f}x"),
+    "renege_rate": ("gave up in a queue", "{:.1%}"),
+    "repeat_purchase_rate": ("bought again", "{:.1%}"),
+    "purchases_per_customer": ("purchases per customer", "{:.2f}"),
+    "active_share_at_horizon": ("active at horizon", "{:.1%}"),
+    "loyalty_rate": ("loyal", "{:.1%}"),
+    "revenue_per_customer": ("revenue per customer", "{:,.0f}"),
+    "word_of_mouth_share": ("acquired by word of mouth", "{:.1%}"),
+}
+QUEUE_COLUMNS = {
+    "servers": ("servers", "{:.0f}"),
+    "offered_load_erlangs": ("offered load (Erlang)", "{:.2f}"),
+    "utilisation": ("utilisation", "{:.0%}"),
+    "probability_of_waiting": ("P(wait)", "{:.0%}"),
+    "mean_wait_minutes": ("mean wait (min)", "{:.1f}"),
+    "p90_wait_minutes": ("p90 wait (min)", "{:.1f}"),
+    "service_level": ("service level", "{:.0%}"),
+    "abandonment_rate": ("abandonment", "{:.1%}"),
+    "customers_lost_to_waiting": ("customers lost", "{:,.0f}"),
+    "expected_conversions_lost": ("conversions lost (est.)", "{:,.0f}"),
 }
 
 
@@ -49,9 +68,20 @@ def funnel_text(funnel: pd.DataFrame) -> str:
     return pivot.to_string()
 
 
-def run_summary(title: str, metrics: pd.DataFrame, funnel: pd.DataFrame, notes: list[str] | None = None) -> str:
+def queue_text(queues: pd.DataFrame) -> str:
+    table = queues.set_index("channel")
+    out = pd.DataFrame(
+        {channel.replace("_", " "): [_format(table.at[channel, k], fmt) for k, (_, fmt) in QUEUE_COLUMNS.items()] for channel in table.index},
+        index=[label for label, _ in QUEUE_COLUMNS.values()],
+    )
+    return out.to_string()
+
+
+def run_summary(title: str, metrics: pd.DataFrame, funnel: pd.DataFrame, notes: list[str] | None = None, queues: pd.DataFrame | None = None) -> str:
     rule = "=" * max(40, len(title))
     parts = [title, rule, "", "Funnel (share of arrivals reaching each stage)", funnel_text(funnel), "", "KPIs", kpi_text(metrics)]
+    if queues is not None and len(queues):
+        parts += ["", "Capacity channels", queue_text(queues)]
     if notes:
         parts += [""] + notes
     return "\n".join(parts) + "\n"

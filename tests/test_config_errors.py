@@ -49,6 +49,30 @@ BAD_SCENARIOS = [
 ]
 
 
+# The whole-journey fields (queues, loyalty, word of mouth, market, calendar).
+CAPACITY = {"channels.website.capacity": 2, "channels.website.service_time_days": {"dist": "exponential", "mean": 0.01}}
+BAD_SCENARIOS += [
+    ({**CAPACITY, "channels.website.schedule": {"open_hours": [20, 9]}}, "scenario.channels.website.schedule.open_hours", "must satisfy 0 <= open < close <= 24, got [20.0, 9.0]"),
+    ({**CAPACITY, "channels.website.schedule": {"closed_weekdays": [7]}}, "scenario.channels.website.schedule.closed_weekdays[0]", "must be a weekday 0 (Monday) to 6 (Sunday), got 7"),
+    ({**CAPACITY, "channels.website.schedule": {"periods": [{"from_day": 5, "to_day": 2, "servers": 3}]}}, "scenario.channels.website.schedule.periods[0].to_day", "must be after from_day (5), got 2"),
+    ({"channels.website.schedule": {"open_hours": [9, 17]}}, "scenario.channels.website.schedule", "a schedule needs capacity"),
+    ({**CAPACITY, "channels.website.queue": {"renege_loss_probability": 1.5}}, "scenario.channels.website.queue.renege_loss_probability", "got 1.5"),
+    ({"personas.buyer.patience_days": {"dist": "exponential", "mean": 0}}, "scenario.personas.buyer.patience_days.mean", "must be > 0, got 0"),
+    ({"personas.buyer.loyalty": {"purchase_rate_per_day": -0.1, "churn_probability": 0.2}}, "scenario.personas.buyer.loyalty.purchase_rate_per_day", "must be >= 0, got -0.1"),
+    ({"personas.buyer.loyalty": {"purchase_rate_per_day": 0.1, "churn_probability": 1.2}}, "scenario.personas.buyer.loyalty.churn_probability", "got 1.2"),
+    ({"personas.buyer.loyalty": {"purchase_rate_per_day": 0.1, "churn_probability": 0.2, "rate_shape": 0}}, "scenario.personas.buyer.loyalty.rate_shape", "must be > 0, got 0"),
+    ({"personas.buyer.loyalty": {"purchase_rate_per_day": 0.1, "churn_probability": 0.0, "churn_concentration": 3}}, "scenario.personas.buyer.loyalty.churn_concentration", "needs 0 < churn_probability < 1"),
+    ({"personas.buyer.loyalty": {"purchase_rate_per_day": 0.1}}, "scenario.personas.buyer.loyalty.churn_probability", "is required but missing"),
+    ({"personas.buyer.advocacy": {"probability": 0.5, "referral_rate_per_day": 0.1}}, "scenario.word_of_mouth_channel", "is required when personas recommend (advocacy set for buyer)"),
+    ({"word_of_mouth_channel": "pigeon"}, "scenario.word_of_mouth_channel", "unknown channel 'pigeon'"),
+    ({"word_of_mouth_channel": "website"}, "scenario.word_of_mouth_channel", "but there is no touchpoints.awareness.website"),
+    ({"market": {"size": 0, "external_rate_per_day": 0.1}}, "scenario.market.size", "must be >= 1 potential customer, got 0"),
+    ({"calendar": [{"name": "sale", "from_day": 10, "to_day": 5, "multiplier": 2}]}, "scenario.calendar[0].to_day", "must be after from_day (10), got 5"),
+    ({"calendar": [{"name": "sale", "from_day": 1, "to_day": 5, "multiplier": -2}]}, "scenario.calendar[0].multiplier", "must be >= 0, got -2"),
+    ({"calendar": [{"name": "sale", "from_day": 1, "to_day": 5, "multiplier": 2, "personas": ["ghost"]}]}, "scenario.calendar[0].personas", "unknown persona 'ghost'"),
+]
+
+
 @pytest.mark.parametrize("changes, path, words", BAD_SCENARIOS, ids=[p + ":" + w[:25] for _, p, w in BAD_SCENARIOS])
 def test_bad_scenario_message(tiny_data, changes, path, words):
     data = apply_changes(tiny_data, changes)

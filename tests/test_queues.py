@@ -74,12 +74,25 @@ def test_renege_and_come_back():
     assert result.customers["outcome"].tolist() == ["converted", "converted"]
 
 
-def test_customers_wait_for_opening_hours():
+def test_visits_while_closed_move_into_opening_hours():
     schedule = {"open_hours": [9, 17]}
     scenario = queue_scenario(schedule=schedule, service=FIXED(1 / 24))
-    result = run(scenario, [8 / 24])  # calls at 08:00, the line opens at 09:00
-    assert result.queues["wait_days"].tolist() == [pytest.approx(1 / 24)]
-    assert result.events[result.events["event"] == "touch"]["time_days"].iloc[0] == pytest.approx(10 / 24)
+    result = run(scenario, [8 / 24, 20 / 24])  # one calls at 08:00, one at 20:00: both closed
+    visits = result.queues.sort_values("customer_id")
+    assert visits["wait_days"].tolist() == [0.0, 0.0]
+    first, second = visits["arrival_days"].tolist()
+    assert 9 / 24 <= first < 17 / 24  # moved into that day's opening hours
+    assert 1 + 9 / 24 <= second < 1 + 17 / 24  # the next day's
+    touches = result.events[(result.events["event"] == "touch") & (result.events["channel"] == "call")]
+    assert touches["time_days"].tolist() == pytest.approx([first + 1 / 24, second + 1 / 24])
+
+
+def test_queued_customers_wait_through_closing():
+    # Served 16:00-17:30 by the only agent; the next caller (16:30) waits past closing until
+    # 09:00 the next day (patience unlimited).
+    scenario = queue_scenario(schedule={"open_hours": [9, 17]}, service=FIXED(1.5 / 24))
+    result = run(scenario, [16 / 24, 16.5 / 24])
+    assert result.queues.sort_values("customer_id")["wait_days"].tolist() == pytest.approx([0.0, 1 + 9 / 24 - 16.5 / 24])
 
 
 def test_staffing_segments():
@@ -89,6 +102,11 @@ def test_staffing_segments():
     assert servers_on_duty(call, 0 + 20 / 24) == 0
     assert servers_on_duty(call, 2 + 12 / 24) == 7
     assert servers_on_duty(call, 6 + 12 / 24) == 0  # day 6 is a Sunday
+    # Over a long horizon every change falls exactly on an opening or closing hour
+    # (no floating-point drift turning 17:00 into 16:59:59).
+    long_run = staffing_segments(call, 365.0)
+    assert {round((start % 1) * 24, 6) for start, _ in long_run[1:]} == {9.0, 17.0}
+    assert len(long_run) == 1 + 2 * (365 - 52)
     segments = staffing_segments(call, 3.0)
     assert segments == [(0.0, 0), (9 / 24, 4), (17 / 24, 0), (1 + 9 / 24, 4), (1 + 17 / 24, 0), (2 + 9 / 24, 7), (2 + 17 / 24, 0)]
 

@@ -34,6 +34,18 @@ def test_replication_is_independent_of_the_number_of_replications(funnel_data):
     assert not second["arrival_days"].reset_index(drop=True).equals(first["arrival_days"].iloc[: len(second)])
 
 
+def test_whole_journey_is_reproducible():
+    """Queues, schedules, loyalty, referrals and the calendar of the default scenario."""
+    scenario = js.load_scenario()
+    runs = [js.simulate(scenario, seed=8, horizon_days=40, progress=False) for _ in range(2)]
+    pdt.assert_frame_equal(runs[0].events, runs[1].events)
+    pdt.assert_frame_equal(runs[0].customers, runs[1].customers)
+    pdt.assert_frame_equal(runs[0].queues, runs[1].queues)
+    assert runs[0].customers["reneges"].sum() > 0 and runs[0].customers["repeat_purchases"].sum() > 0
+    other = js.simulate(scenario, seed=9, horizon_days=40, progress=False)
+    assert len(other.customers) != len(runs[0].customers) or not other.customers["outcome"].equals(runs[0].customers["outcome"])
+
+
 def test_no_global_random_state_is_touched(funnel_data):
     import random
 
