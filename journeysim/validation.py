@@ -8,26 +8,17 @@ dotted path before raising one :class:`~journeysim.errors.ConfigError`.
 
 from __future__ import annotations
 
-import math
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from journeysim.distributions import Distribution, DistributionError
-from journeysim.errors import ConfigError, Problem
-from journeysim.scenario import (
-    CHANNEL_MODES,
-    Advocacy,
-    Campaign,
-    Channel,
-    ChannelSwitch,
-    Loyalty,
-    Market,
-    Persona,
-    QueuePolicy,
-    Scenario,
-    Schedule,
-    StaffingPeriod,
-    Touchpoint,
+from journeysim.scenario import CHANNEL_MODES, Channel, ChannelSwitch, Persona, Scenario, Touchpoint
+from journeysim.validation_rules import (
+    Collector,
+    build_advocacy,
+    build_feedback,
+    build_loyalty,
+    build_queue,
+    build_schedule,
 )
 from journeysim.settings import RunSettings
 
@@ -37,51 +28,8 @@ CANONICAL_STAGE_ORDER = ("awareness", "interest", "consideration", "intent", "ev
 SHARE_TOLERANCE = 1e-6
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def number(self, path: str, value: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False) -> bool:
-        """Check a finite number within [low, high] (or (low, high] with ``low_open``)."""
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            self.add(path, f"must be a finite number, got {value!r}")
-            return False
-        if low is not None and (value < low or (low_open and value == low)):
-            self.add(path, f"must be {'>' if low_open else '>='} {low:g}, got {value:g}")
-            return False
-        if high is not None and value > high:
-            self.add(path, f"must be <= {high:g}, got {value:g}")
-            return False
-        return True
-
-    def probability(self, path: str, value: Any) -> bool:
-        if not self.number(path, value):
-            return False
-        if not 0.0 <= value <= 1.0:
-            self.add(path, f"must be a probability in [0, 1], got {value:g}")
-            return False
-        return True
-
-    def distribution(self, path: str, spec: Mapping[str, Any] | None) -> Distribution | None:
-        if spec is None:
-            return None
-        parameters = {k: v for k, v in spec.items() if k != "dist"}
-        try:
-            return Distribution.from_parameters(spec["dist"], parameters)
-        except DistributionError as error:
-            self.add(f"{path}.{error.field}", str(error))
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ConfigError(self.problems)
-
-
 def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
-    check = _Collector()
+    check = Collector()
     name = data["name"]
     if not str(name).strip():
         check.add(f"{path}.name", "must not be empty")
@@ -114,7 +62,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     _check_arrivals(check, data, path)
     switch = data["channel_switch"]
     check.probability(f"{path}.channel_switch.friction", switch["friction"])
-    word_of_mouth, market, calendar = _build_feedback(check, data, path, channels, stages, touchpoints, data["personas"])
+    word_of_mouth, market, calendar = build_feedback(check, data, path, channels, stages, touchpoints, data["personas"])
     check.raise_if_any()
 
     scenario = Scenario(
@@ -138,7 +86,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
 
 
 def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSettings:
-    check = _Collector()
+    check = Collector()
     if data["seed"] < 0:
         check.add(f"{path}.seed", f"must be >= 0, got {data['seed']}")
     check.number(f"{path}.horizon_days", data["horizon_days"], 0.0, low_open=True)
@@ -160,7 +108,7 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
     )
 
 
-def _check_stages(check: _Collector, data: Mapping[str, Any], path: str) -> tuple[str, ...]:
+def _check_stages(check: Collector, data: Mapping[str, Any], path: str) -> tuple[str, ...]:
     stages = tuple(str(s) for s in data["stages"])
     where = f"{path}.stages"
     if not stages:
@@ -185,7 +133,7 @@ def _check_stages(check: _Collector, data: Mapping[str, Any], path: str) -> tupl
     return stages
 
 
-def _build_channels(check: _Collector, specs: Mapping[str, Any], path: str) -> dict[str, Channel]:
+def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> dict[str, Channel]:
     channels = {}
     if not specs:
         check.add(f"{path}.channels", "must define at least one channel")
@@ -208,45 +156,10 @@ def _build_channels(check: _Collector, specs: Mapping[str, Any], path: str) -> d
             capacity=capacity,
             service_time_days=service,
             label=spec.get("label", ""),
-            schedule=_build_schedule(check, f"{where}.schedule", spec.get("schedule"), capacity),
-            queue=_build_queue(check, f"{where}.queue", spec["queue"]),
+            schedule=build_schedule(check, f"{where}.schedule", spec.get("schedule"), capacity),
+            queue=build_queue(check, f"{where}.queue", spec["queue"]),
         )
     return channels
-
-
-def _build_schedule(check: _Collector, where: str, spec: Mapping[str, Any] | None, capacity: int | None) -> Schedule | None:
-    if spec is None:
-        return None
-    if capacity is None:
-        check.add(where, "a schedule needs capacity (servers) on the channel; set capacity or remove the schedule")
-    hours = spec.get("open_hours")
-    if hours is not None:
-        if len(hours) != 2:
-            check.add(f"{where}.open_hours", f"must be [opening hour, closing hour], got {list(hours)}")
-            hours = None
-        elif not (0 <= hours[0] < hours[1] <= 24):
-            check.add(f"{where}.open_hours", f"must satisfy 0 <= open < close <= 24, got {list(hours)}")
-    for index, day in enumerate(spec["closed_weekdays"]):
-        if not 0 <= day <= 6:
-            check.add(f"{where}.closed_weekdays[{index}]", f"must be a weekday 0 (Monday) to 6 (Sunday), got {day}")
-    periods = []
-    for index, period in enumerate(spec["periods"]):
-        at = f"{where}.periods[{index}]"
-        if check.number(f"{at}.from_day", period["from_day"], 0.0) and check.number(f"{at}.to_day", period["to_day"]):
-            if period["to_day"] <= period["from_day"]:
-                check.add(f"{at}.to_day", f"must be after from_day ({period['from_day']:g}), got {period['to_day']:g}")
-        if period["servers"] < 0:
-            check.add(f"{at}.servers", f"must be >= 0, got {period['servers']}")
-        periods.append(StaffingPeriod(float(period["from_day"]), float(period["to_day"]), int(period["servers"])))
-    return Schedule(tuple(hours) if hours else None, tuple(int(d) for d in spec["closed_weekdays"]), tuple(periods))
-
-
-def _build_queue(check: _Collector, where: str, spec: Mapping[str, Any]) -> QueuePolicy:
-    check.probability(f"{where}.renege_loss_probability", spec["renege_loss_probability"])
-    if check.number(f"{where}.renege_emotion", spec["renege_emotion"]) and not -1 <= spec["renege_emotion"] <= 1:
-        check.add(f"{where}.renege_emotion", f"must be in [-1, 1], got {spec['renege_emotion']:g}")
-    check.number(f"{where}.target_wait_days", spec["target_wait_days"], 0.0)
-    return QueuePolicy(float(spec["renege_loss_probability"]), float(spec["renege_emotion"]), float(spec["target_wait_days"]))
 
 
 def _build_touchpoint(check, where, stage, channel, spec, stages, journey, channels, purchase_stage, base=None):
@@ -338,8 +251,8 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
             touchpoint = _build_touchpoint(check, cell, stage, channel, override, stages, journey, channels, purchase_stage, base)
             if touchpoint is not None:
                 overrides[(stage, channel)] = touchpoint
-    loyalty = _build_loyalty(check, f"{where}.loyalty", spec.get("loyalty"))
-    advocacy = _build_advocacy(check, f"{where}.advocacy", spec.get("advocacy"))
+    loyalty = build_loyalty(check, f"{where}.loyalty", spec.get("loyalty"))
+    advocacy = build_advocacy(check, f"{where}.advocacy", spec.get("advocacy"))
     if len(check.problems) > problems_before or order_value is None:
         return None
     return Persona(
@@ -357,81 +270,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
     )
 
 
-def _build_loyalty(check: _Collector, where: str, spec: Mapping[str, Any] | None) -> Loyalty | None:
-    if spec is None:
-        return None
-    check.number(f"{where}.purchase_rate_per_day", spec["purchase_rate_per_day"], 0.0)
-    check.probability(f"{where}.churn_probability", spec["churn_probability"])
-    if spec.get("rate_shape") is not None:
-        check.number(f"{where}.rate_shape", spec["rate_shape"], 0.0, low_open=True)
-        if spec["purchase_rate_per_day"] == 0:
-            check.add(f"{where}.rate_shape", "needs purchase_rate_per_day > 0 (the gamma's mean)")
-    if spec.get("churn_concentration") is not None:
-        check.number(f"{where}.churn_concentration", spec["churn_concentration"], 0.0, low_open=True)
-        if not 0 < spec["churn_probability"] < 1:
-            check.add(f"{where}.churn_concentration", f"needs 0 < churn_probability < 1 (the beta's mean), got {spec['churn_probability']:g}")
-    check.number(f"{where}.satisfaction_churn_slope", spec["satisfaction_churn_slope"])
-    if spec["loyal_after_repeats"] < 0:
-        check.add(f"{where}.loyal_after_repeats", f"must be >= 0, got {spec['loyal_after_repeats']}")
-    return Loyalty(
-        purchase_rate_per_day=float(spec["purchase_rate_per_day"]),
-        churn_probability=float(spec["churn_probability"]),
-        rate_shape=None if spec.get("rate_shape") is None else float(spec["rate_shape"]),
-        churn_concentration=None if spec.get("churn_concentration") is None else float(spec["churn_concentration"]),
-        satisfaction_churn_slope=float(spec["satisfaction_churn_slope"]),
-        loyal_after_repeats=int(spec["loyal_after_repeats"]),
-    )
-
-
-def _build_advocacy(check: _Collector, where: str, spec: Mapping[str, Any] | None) -> Advocacy | None:
-    if spec is None:
-        return None
-    check.probability(f"{where}.probability", spec["probability"])
-    check.number(f"{where}.referral_rate_per_day", spec["referral_rate_per_day"], 0.0)
-    if check.number(f"{where}.satisfaction_threshold", spec["satisfaction_threshold"]) and not -1 <= spec["satisfaction_threshold"] <= 1:
-        check.add(f"{where}.satisfaction_threshold", f"must be in [-1, 1], got {spec['satisfaction_threshold']:g}")
-    return Advocacy(float(spec["probability"]), float(spec["referral_rate_per_day"]), float(spec["satisfaction_threshold"]))
-
-
-def _build_feedback(check: _Collector, data: Mapping[str, Any], path: str, channels, stages, touchpoints, personas):
-    """Word of mouth, the finite market and the campaign calendar (scenario level)."""
-    channel = data.get("word_of_mouth_channel")
-    if channel is not None:
-        if channel not in channels:
-            check.add(f"{path}.word_of_mouth_channel", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
-        elif stages and (stages[0], channel) not in touchpoints:
-            check.add(
-                f"{path}.word_of_mouth_channel",
-                f"referred prospects enter through {channel!r} at {stages[0]!r}, but there is no touchpoints.{stages[0]}.{channel}",
-            )
-    advocates = [name for name, p in data["personas"].items() if p.get("advocacy") is not None]
-    if advocates and channel is None:
-        check.add(f"{path}.word_of_mouth_channel", f"is required when personas recommend (advocacy set for {', '.join(advocates)})")
-    market = None
-    if data.get("market") is not None:
-        spec = data["market"]
-        if spec["size"] < 1:
-            check.add(f"{path}.market.size", f"must be >= 1 potential customer, got {spec['size']}")
-        check.number(f"{path}.market.external_rate_per_day", spec["external_rate_per_day"], 0.0)
-        own_rates = [n for n, p in data["personas"].items() if p.get("arrival_rate_per_day") is not None]
-        if own_rates:
-            check.add(f"{path}.market", f"a finite market splits by persona share; personas {', '.join(own_rates)} set their own arrival_rate_per_day")
-        market = Market(int(spec["size"]), float(spec["external_rate_per_day"]))
-    calendar = []
-    for index, campaign in enumerate(data["calendar"]):
-        at = f"{path}.calendar[{index}]"
-        check.number(f"{at}.from_day", campaign["from_day"], 0.0)
-        if check.number(f"{at}.to_day", campaign["to_day"]) and campaign["to_day"] <= campaign["from_day"]:
-            check.add(f"{at}.to_day", f"must be after from_day ({campaign['from_day']:g}), got {campaign['to_day']:g}")
-        check.number(f"{at}.multiplier", campaign["multiplier"], 0.0)
-        for name in campaign["personas"]:
-            if name not in personas:
-                check.add(f"{at}.personas", f"unknown persona {name!r}; personas are {', '.join(personas)}")
-        calendar.append(Campaign(campaign["name"], float(campaign["from_day"]), float(campaign["to_day"]), float(campaign["multiplier"]), tuple(campaign["personas"])))
-    return channel, market, tuple(calendar)
-
-
-def _check_arrivals(check: _Collector, data: Mapping[str, Any], path: str) -> None:
+def _check_arrivals(check: Collector, data: Mapping[str, Any], path: str) -> None:
     by_share = {n: p for n, p in data["personas"].items() if p.get("arrival_rate_per_day") is None}
     for name, persona in by_share.items():
         if persona.get("share") is None:
@@ -446,7 +285,7 @@ def _check_arrivals(check: _Collector, data: Mapping[str, Any], path: str) -> No
             check.add(f"{path}.arrival_rate_per_day", "is required when personas arrive by share (or give a finite market)")
 
 
-def _check_journeys(check: _Collector, scenario: Scenario, path: str) -> None:
+def _check_journeys(check: Collector, scenario: Scenario, path: str) -> None:
     """Every persona must find a channel at each journey stage and be able to leave it."""
     for persona_name, persona in scenario.personas.items():
         table = scenario.persona_touchpoints(persona_name)
