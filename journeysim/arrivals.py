@@ -24,6 +24,10 @@ class Arrivals:
     time_days: np.ndarray  # float64, non-decreasing
     persona: np.ndarray  # int64 persona index
     persona_customer: np.ndarray  # int64: n-th arrival of that persona (its random-number identity)
+    first_channel: np.ndarray | None = None  # int64 channel of a paid prospect's first touch, -1 if free
+
+    def first_channels(self) -> np.ndarray:
+        return np.full(len(self), -1, dtype=np.int64) if self.first_channel is None else self.first_channel
 
     def __len__(self) -> int:
         return len(self.time_days)
@@ -125,6 +129,48 @@ def market_entry_times(compiled: CompiledScenario, replication_key: int, window_
     return _merge(times, personas, indices)
 
 
+# Paid prospects of channel c are numbered from PAID_INDEX_OFFSET * (c + 1) within their
+# persona, so their random numbers never meet those of organic customers, and a prospect keeps
+# its number (and its journey) whatever the spend.
+PAID_INDEX_OFFSET = 1 << 40
+
+
+def paid_arrivals(compiled: CompiledScenario, seed: int, replication: int, window_days: float) -> Arrivals:
+    """Prospects brought by paid media: a Poisson process at the channel's maximum rate per
+    persona, each candidate kept with probability equal to that day's exposure (thinning).
+    More spend keeps a superset of the same candidates: common random numbers across budgets."""
+    from journeysim.media import daily_exposure, horizon_days
+    from journeysim.random_streams import stream_generator
+
+    times, personas, indices, channels = [], [], [], []
+    scenario = compiled.scenario
+    days = horizon_days(window_days)
+    for name, budget in scenario.budget.items():
+        c = compiled.channels.index(name)
+        exposure = daily_exposure(budget, days)
+        for p, share in enumerate(budget.audience_shares(scenario)[persona] for persona in compiled.personas):
+            rng = stream_generator(seed, replication, 1000 + c * 64 + p)
+            # Saturating exposure stays below 1, so the bound is the channel's maximum rate.
+            bound = max(1.0, float(exposure.max(initial=0.0)))
+            candidates = poisson_arrival_times(rng, budget.max_arrivals_per_day * share * bound, window_days)
+            keep = rng.random(len(candidates)) * bound < exposure[np.minimum(candidates.astype(np.int64), days - 1)]
+            index = np.flatnonzero(keep)
+            times.append(candidates[keep])
+            personas.append(np.full(len(index), p, dtype=np.int64))
+            indices.append(PAID_INDEX_OFFSET * (c + 1) + index)
+            channels.append(np.full(len(index), c, dtype=np.int64))
+    return _merge(times, personas, indices, channels)
+
+
+def combine(first: Arrivals, second: Arrivals) -> Arrivals:
+    return _merge(
+        [first.time_days, second.time_days],
+        [first.persona, second.persona],
+        [first.persona_customer, second.persona_customer],
+        [first.first_channels(), second.first_channels()],
+    )
+
+
 def arrivals_from_table(compiled: CompiledScenario, table: pd.DataFrame) -> Arrivals:
     """Given arrivals (columns ``persona`` and ``time_days``), e.g. for replaying real traffic."""
     missing = {"persona", "time_days"} - set(table.columns)
@@ -146,9 +192,12 @@ def arrivals_from_table(compiled: CompiledScenario, table: pd.DataFrame) -> Arri
     return Arrivals(times, persona, index)
 
 
-def _merge(times: list[np.ndarray], personas: list[np.ndarray], indices: list[np.ndarray]) -> Arrivals:
+def _merge(times: list[np.ndarray], personas: list[np.ndarray], indices: list[np.ndarray], channels: list[np.ndarray] | None = None) -> Arrivals:
     all_times = np.concatenate(times) if times else np.zeros(0)
     all_personas = np.concatenate(personas) if personas else np.zeros(0, dtype=np.int64)
     all_indices = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
     order = np.lexsort((all_indices, all_personas, all_times))
-    return Arrivals(all_times[order], all_personas[order], all_indices[order])
+    first = None
+    if channels is not None:
+        first = (np.concatenate(channels) if channels else np.zeros(0, dtype=np.int64))[order]
+    return Arrivals(all_times[order], all_personas[order], all_indices[order], first)

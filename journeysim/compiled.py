@@ -68,6 +68,28 @@ class CompiledScenario:
     def has_switch_friction(self) -> bool:
         return bool(self.switch.any()) and self.scenario.channel_switch.friction > 0
 
+    def retargeted_choice(self, days: int) -> np.ndarray | None:
+        """Cumulative channel choice per day [day, persona, stage, channel] when paid media
+        retargets (weight x (1 + lift x exposure) at every stage after the first), else None."""
+        budgets = {self.channels.index(n): b for n, b in self.scenario.budget.items() if b.retargeting_lift > 0}
+        if not budgets:
+            return None
+        from journeysim.media import daily_exposure
+
+        factor = np.ones((days, len(self.channels)))
+        for c, budget in budgets.items():
+            factor[:, c] = 1.0 + budget.retargeting_lift * daily_exposure(budget, days)
+        weights = np.repeat(self.choice_probability[None], days, axis=0)
+        weights[:, :, 1:, :] *= factor[:, None, None, :]
+        totals = weights.sum(axis=3, keepdims=True)
+        cumulative = np.cumsum(np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0), axis=3)
+        chosen = self.choice_probability > 0
+        for p in range(chosen.shape[0]):
+            for s in range(chosen.shape[1]):
+                if chosen[p, s].any():
+                    cumulative[:, p, s, np.flatnonzero(chosen[p, s])[-1]:] = 1.0
+        return cumulative
+
     def cuts(self, switched: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(advance_cut, friction_cut, drop_cut, emotion) for plain or channel-switching touches."""
         if switched:
@@ -156,7 +178,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         delay_code=delay_code,
         delay_params=delay_params,
         delay_mean=delay_mean,
-        cost_per_contact=np.array([scenario.channels[c].cost_per_contact for c in channels]),
+        # A channel with a media budget is paid through its spend, not per contact.
+        cost_per_contact=np.array([0.0 if c in scenario.budget else scenario.channels[c].cost_per_contact for c in channels]),
         sells=np.array([scenario.channels[c].sells for c in channels]),
         arrival_rate_per_day=np.array([scenario.arrival_rate(name) for name in personas]),
         order_value_code=np.array([KIND_CODES[d.kind] for d in order_values], dtype=np.int8),

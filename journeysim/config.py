@@ -151,6 +151,26 @@ class CampaignSchema:
 
 
 @dataclass
+class SpendPeriodSchema:
+    from_day: float = MISSING
+    to_day: float = MISSING
+    spend_per_day: float = MISSING
+
+
+@dataclass
+class ChannelBudgetSchema:
+    spend_per_day: float = MISSING
+    max_arrivals_per_day: float = MISSING
+    half_saturation: float = MISSING
+    hill_shape: float = 1.0
+    adstock_decay: float = 0.0
+    retargeting_lift: float = 0.0
+    audience: Dict[str, float] = field(default_factory=dict)
+    plan: List[SpendPeriodSchema] = field(default_factory=list)
+    saturation: bool = True
+
+
+@dataclass
 class ScenarioSchema:
     name: str = MISSING
     description: str = ""
@@ -164,6 +184,7 @@ class ScenarioSchema:
     word_of_mouth_channel: Optional[str] = None
     market: Optional[MarketSchema] = None
     calendar: List[CampaignSchema] = field(default_factory=list)
+    budget: Dict[str, ChannelBudgetSchema] = field(default_factory=dict)
 
 
 @dataclass
@@ -348,6 +369,8 @@ _SCHEMAS = (
     AdvocacySchema,
     MarketSchema,
     CampaignSchema,
+    SpendPeriodSchema,
+    ChannelBudgetSchema,
     TouchpointSchema,
     TouchpointOverrideSchema,
     PersonaSchema,

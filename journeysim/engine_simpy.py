@@ -42,6 +42,7 @@ from journeysim.records import (
     NONE,
     OPEN,
     ORGANIC,
+    PAID,
     PURCHASE,
     REFERRAL,
     REFERRED,
@@ -150,6 +151,8 @@ class SimPyJourneyEngine:
             self._next_referral_index = members.tolist()
         else:
             self._next_referral_index = counts.tolist()  # referred prospects are numbered after organic ones
+        retargeted = self.compiled.retargeted_choice(int(math.ceil(horizon_days)) + 1)
+        self._cumulative_by_day = None if retargeted is None else retargeted.tolist()
         env.process(self._source(arrivals, on_customers))
         env.run(until=horizon_days)
         return self._recorder.columns(), self._state, self._queues
@@ -173,6 +176,7 @@ class SimPyJourneyEngine:
         times = arrivals.time_days.tolist()
         personas = arrivals.persona.tolist()
         indices = arrivals.persona_customer.tolist()
+        first_channels = arrivals.first_channels().tolist()
         keys = np.zeros(len(times), dtype=np.uint64)
         for p in range(len(self.compiled.personas)):
             mask = arrivals.persona == p
@@ -194,7 +198,9 @@ class SimPyJourneyEngine:
                     customer = self._new_customer(personas[i], indices[i], ORGANIC, -1)
                 else:
                     customer = i
-                env.process(self._journey(customer, personas[i], key_list[i], block[i - start], NONE))
+                if first_channels[i] != NONE:
+                    self._state["source"][customer] = PAID
+                env.process(self._journey(customer, personas[i], key_list[i], block[i - start], first_channels[i]))
             if on_customers is not None:
                 on_customers(stop - start)
 
@@ -238,6 +244,8 @@ class SimPyJourneyEngine:
                 u_outcome = rs.touch_uniform(key, attempt, rs.OUTCOME)
             if attempt == 0 and first_channel != NONE:
                 next_channel = first_channel
+            elif self._cumulative_by_day is not None:
+                next_channel = bisect_right(self._cumulative_by_day[int(env.now)][persona][stage], u_channel)
             else:
                 next_channel = bisect_right(cumulative[stage], u_channel)
             delay = scalar_quantile(*delays[stage][next_channel], u_delay)

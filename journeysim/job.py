@@ -12,6 +12,7 @@ import pandas as pd
 
 from journeysim import metrics as m
 from journeysim.exact import solve
+from journeysim.media import budget_table
 from journeysim.outputs import AtomicOutput
 from journeysim.plots import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
 from journeysim.report import run_summary
@@ -32,8 +33,8 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
     """Simulate and write everything into ``folder`` atomically (see :mod:`journeysim.outputs`)."""
     result = simulate(scenario, settings)
     customers, events = result.customers, result.events
-    metrics = m.kpi_table(customers, events)
-    per_replication = m.kpi_table(customers, events, by=("replication",))
+    metrics = result.metrics()
+    per_replication = result.metrics(by=("replication",))
     funnel = m.funnel(customers, events, scenario.stages, scenario.purchase_stage)
     touchpoints = m.touchpoint_table(events)
     exact = solve(scenario).summary
@@ -61,6 +62,8 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
             out.write_parquet(result.queues, "queue_visits.parquet")
         if timeline is not None:
             out.write_csv(timeline, "loyalty_timeline.csv")
+        if scenario.budget:
+            out.write_csv(budget_table(scenario, settings.horizon_days, settings.replications), "budget.csv")
         out.write_parquet(customers, "customers.parquet")
         if write_events:
             out.write_parquet(events, "events.parquet")

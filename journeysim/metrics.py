@@ -34,9 +34,11 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "revenue": "order value of purchases",
     "revenue_per_arrival": "revenue / arrivals",
     "average_order_value": "revenue / purchases (first and repeat)",
-    "contact_cost": "sum of cost per contact over touches",
-    "cost_per_acquisition": "contact cost / converted",
-    "return_on_spend": "revenue / contact cost",
+    "contact_cost": "sum of cost per contact over touches (channels without a media budget)",
+    "media_spend": "paid-media spend, split by audience share",
+    "total_cost": "contact cost + media spend",
+    "cost_per_acquisition": "total cost / converted",
+    "return_on_spend": "revenue / total cost",
     "renege_rate": "queue abandonments (reneges) / arrivals",
     "repeat_purchase_rate": "converted customers with a repeat purchase / converted",
     "purchases_per_customer": "(first + repeat purchases) / converted",
@@ -50,14 +52,17 @@ KPI_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def kpi_table(customers: pd.DataFrame, events: pd.DataFrame | None = None, by: Sequence[str] = ()) -> pd.DataFrame:
+def kpi_table(customers: pd.DataFrame, events: pd.DataFrame | None = None, by: Sequence[str] = (), spend: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per persona (and one pooled ``all`` row), a column per KPI.
 
-    ``by`` adds grouping columns, e.g. ``("replication",)`` for one row per replication and persona.
+    ``by`` adds grouping columns, e.g. ``("replication",)`` for one row per replication and
+    persona. ``spend`` (columns persona, spend: media spend of ONE replication, as
+    :func:`journeysim.media.budget_table` gives with replications=1) enters the costs, once
+    per replication a row covers.
     """
     keys = list(by)
-    per_persona = _kpis(customers, keys + ["persona"])
-    pooled = _kpis(customers, keys).assign(persona=ALL) if keys else _kpis(customers, []).assign(persona=ALL)
+    per_persona = _kpis(customers, keys + ["persona"], spend)
+    pooled = _kpis(customers, keys, spend).assign(persona=ALL)
     table = pd.concat([per_persona, pooled], ignore_index=True)
     columns = keys + ["persona"] + list(KPI_DESCRIPTIONS)
     table = table[columns]
@@ -65,7 +70,7 @@ def kpi_table(customers: pd.DataFrame, events: pd.DataFrame | None = None, by: S
     return table.sort_values(keys, kind="stable", ignore_index=True) if keys else table
 
 
-def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None = None) -> pd.DataFrame:
     c = customers
     converted = c["outcome"] == "converted"
     lost = c["outcome"] == "lost"
@@ -91,6 +96,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             "advocates": c["advocate"].astype(np.int64),
             "referrals": c["referrals"].astype(np.int64),
             "referral_conversions": (converted & (c["source"] == "referral")).astype(np.int64),
+            "replication": c["replication"] if "replication" in c else 0,
         }
     )
     for key in keys:
@@ -105,6 +111,17 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
          "repeaters", "repeat_purchases", "active", "loyal", "advocates", "referrals", "referral_conversions"]
     ].sum()
     means = grouped[["touches_converted", "time_converted", "satisfaction"]].mean()
+    replications = grouped["replication"].nunique() if len(frame) else pd.Series(0, index=sums.index)
+    if spend is not None and len(spend):
+        by_persona = spend.groupby("persona")["spend"].sum()
+        if "persona" in keys:
+            persona_level = sums.index.get_level_values("persona").astype(str)
+            per_replication = persona_level.map(lambda p: float(by_persona.get(p, 0.0)))
+        else:
+            per_replication = np.full(len(sums), float(by_persona.sum()))
+        media = pd.Series(np.asarray(per_replication, dtype=float) * replications.reindex(sums.index).fillna(0).to_numpy(), index=sums.index)
+    else:
+        media = pd.Series(0.0, index=sums.index)
     medians = grouped["time_converted"].median()
     out = pd.DataFrame(index=sums.index)
     arrivals = sums["arrivals"].astype(np.float64)
@@ -126,8 +143,10 @@ def _kpis(customers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["revenue_per_arrival"] = _ratio(sums["revenue"], arrivals)
     out["average_order_value"] = _ratio(sums["revenue"], sums["converted"] + sums["repeat_purchases"])
     out["contact_cost"] = sums["contact_cost"]
-    out["cost_per_acquisition"] = _ratio(sums["contact_cost"], sums["converted"])
-    out["return_on_spend"] = _ratio(sums["revenue"], sums["contact_cost"])
+    out["media_spend"] = media
+    out["total_cost"] = sums["contact_cost"] + media
+    out["cost_per_acquisition"] = _ratio(out["total_cost"], sums["converted"])
+    out["return_on_spend"] = _ratio(sums["revenue"], out["total_cost"])
     out["renege_rate"] = _ratio(sums["reneges"], arrivals)
     out["repeat_purchase_rate"] = _ratio(sums["repeaters"], sums["converted"])
     out["purchases_per_customer"] = _ratio(sums["converted"] + sums["repeat_purchases"], sums["converted"])

@@ -25,8 +25,8 @@ import pandas as pd
 
 EVENT_TYPES = ("arrival", "touch", "purchase", "renege", "repeat_purchase", "churn", "loyal", "advocate", "referral")
 ARRIVAL, TOUCH, PURCHASE, RENEGE, REPEAT_PURCHASE, CHURN, LOYAL, ADVOCATE, REFERRAL = range(9)
-SOURCES = ("organic", "referral")
-ORGANIC, REFERRED = range(2)
+SOURCES = ("organic", "referral", "paid")
+ORGANIC, REFERRED, PAID = range(3)
 TOUCH_OUTCOMES = ("advance", "stay", "drop", "friction_drop")
 ADVANCE, STAY, DROP, FRICTION_DROP = range(4)
 CUSTOMER_OUTCOMES = ("converted", "lost", "open")
@@ -125,7 +125,7 @@ def customers_table(columns: dict[str, np.ndarray], replication: int, stages, ch
             "replication": np.full(n, replication, dtype=np.int16),
             "customer_id": np.arange(n, dtype=np.int32),
             "persona": categorical(columns["persona"], personas),
-            "persona_customer": column("persona_customer", np.int32, 0),
+            "persona_customer": column("persona_customer", np.int64, 0),
             "source": categorical(column("source", np.int8, ORGANIC), SOURCES),
             "referred_by": column("referred_by", np.int32, -1),
             "arrival_days": column("arrival_days", np.float64, 0.0),

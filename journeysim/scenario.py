@@ -208,6 +208,50 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class SpendPeriod:
+    from_day: float
+    to_day: float
+    spend_per_day: float
+
+
+@dataclass(frozen=True)
+class ChannelBudget:
+    """Paid media on one channel: daily spend (optionally a plan by period), its response
+    (geometric adstock ``adstock_decay``, Hill saturation with ``half_saturation`` and
+    ``hill_shape``; see :mod:`journeysim.media`), the prospects it brings at full exposure
+    (``max_arrivals_per_day``, split by ``audience``), and its retargeting lift on the
+    channel's weight in later stages. Paid touches cost nothing per contact: the spend is
+    the cost."""
+
+    channel: str
+    spend_per_day: float
+    max_arrivals_per_day: float
+    half_saturation: float
+    hill_shape: float = 1.0
+    adstock_decay: float = 0.0
+    retargeting_lift: float = 0.0
+    audience: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    plan: tuple[SpendPeriod, ...] = ()
+    saturation: bool = True
+
+    def audience_shares(self, scenario: "Scenario") -> dict[str, float]:
+        """Persona split of the paid prospects: the given audience, else arrival shares."""
+        if self.audience:
+            total = sum(self.audience.values())
+            return {p: self.audience.get(p, 0.0) / total for p in scenario.personas}
+        rates = {p: scenario.arrival_rate(p) for p in scenario.personas}
+        total = sum(rates.values()) or 1.0
+        return {p: r / total for p, r in rates.items()}
+
+    def total_spend(self, horizon_days: float) -> float:
+        from journeysim.media import daily_spend, horizon_days as whole_days
+
+        days = whole_days(horizon_days)
+        fraction = [min(1.0, max(0.0, horizon_days - d)) for d in range(days)]
+        return float(sum(s * f for s, f in zip(daily_spend(self, days), fraction)))
+
+
+@dataclass(frozen=True)
 class Persona:
     """A customer segment with its own arrivals, channel affinities and journey map."""
 
@@ -244,6 +288,7 @@ class Scenario:
     word_of_mouth_channel: str | None = None
     market: Market | None = None
     calendar: tuple[Campaign, ...] = ()
+    budget: Mapping[str, ChannelBudget] = field(default_factory=lambda: MappingProxyType({}))
     # The validated plain-data form this scenario was built from (for hashing and changes).
     source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 

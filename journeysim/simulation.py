@@ -16,11 +16,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from journeysim import random_streams as rs
-from journeysim.arrivals import Arrivals, arrivals_from_table, draw_arrivals, market_entry_times
+from journeysim.arrivals import Arrivals, arrivals_from_table, combine, draw_arrivals, market_entry_times, paid_arrivals
 from journeysim.compiled import CompiledScenario, compile_scenario
 from journeysim.config import config_hash
 from journeysim.errors import ConfigError, Problem
 from journeysim.engine_simpy import SimPyJourneyEngine
+from journeysim.media import budget_table
 from journeysim.records import customers_table, events_table, queues_table
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
@@ -36,11 +37,13 @@ class SimulationResult:
     metadata: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario | None = field(default=None, repr=False)
     queues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Media spend of one replication per channel and persona (empty without a budget).
+    spend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def metrics(self) -> pd.DataFrame:
+    def metrics(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
         from journeysim.metrics import kpi_table
 
-        return kpi_table(self.customers, self.events)
+        return kpi_table(self.customers, self.events, by=by, spend=self.spend)
 
 
 def package_version() -> str:
@@ -102,15 +105,21 @@ def simulate(
         "journeysim_version": package_version(),
     }
     events = _concat(event_tables) if keep_events else _concat([])
+    spend = budget_table(scenario, settings.horizon_days) if scenario.budget else pd.DataFrame(columns=["channel", "persona", "spend"])
     return SimulationResult(
-        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables)
+        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend
     )
 
 
 def _draw(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
+    window = settings.arrival_window_days
     if compiled.scenario.market is not None:
-        return market_entry_times(compiled, rs.replication_key(settings.seed, replication), settings.arrival_window_days)
-    return draw_arrivals(compiled, settings.seed, replication, settings.arrival_window_days)
+        free = market_entry_times(compiled, rs.replication_key(settings.seed, replication), window)
+    else:
+        free = draw_arrivals(compiled, settings.seed, replication, window)
+    if compiled.scenario.budget:
+        return combine(free, paid_arrivals(compiled, settings.seed, replication, window))
+    return free
 
 
 ENGINES = ("simpy", "vectorised", "auto")

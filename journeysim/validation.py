@@ -15,6 +15,7 @@ from journeysim.scenario import CHANNEL_MODES, Channel, ChannelSwitch, Persona, 
 from journeysim.validation_rules import (
     Collector,
     build_advocacy,
+    build_budget,
     build_feedback,
     build_loyalty,
     build_queue,
@@ -63,6 +64,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     switch = data["channel_switch"]
     check.probability(f"{path}.channel_switch.friction", switch["friction"])
     word_of_mouth, market, calendar = build_feedback(check, data, path, channels, stages, touchpoints, data["personas"])
+    budget = build_budget(check, data["budget"], path, channels, stages, touchpoints, data["personas"])
     check.raise_if_any()
 
     scenario = Scenario(
@@ -78,6 +80,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         word_of_mouth_channel=word_of_mouth,
         market=market,
         calendar=calendar,
+        budget=MappingProxyType(budget),
         source=MappingProxyType(dict(data)),
     )
     _check_journeys(check, scenario, path)

@@ -10,6 +10,7 @@ campaign calendar.
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from journeysim.distributions import Distribution, DistributionError
@@ -17,10 +18,12 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.scenario import (
     Advocacy,
     Campaign,
+    ChannelBudget,
     Loyalty,
     Market,
     QueuePolicy,
     Schedule,
+    SpendPeriod,
     StaffingPeriod,
 )
 
@@ -175,3 +178,50 @@ def build_feedback(check: Collector, data: Mapping[str, Any], path: str, channel
                 check.add(f"{at}.personas", f"unknown persona {name!r}; personas are {', '.join(personas)}")
         calendar.append(Campaign(campaign["name"], float(campaign["from_day"]), float(campaign["to_day"]), float(campaign["multiplier"]), tuple(campaign["personas"])))
     return channel, market, tuple(calendar)
+
+
+def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels, stages, touchpoints, personas) -> dict[str, ChannelBudget]:
+    """Paid media per channel; a paid channel needs a first-stage touchpoint for its prospects."""
+    budgets = {}
+    for name, spec in specs.items():
+        where = f"{path}.budget.{name}"
+        if name not in channels:
+            check.add(where, f"unknown channel {name!r}; channels are {', '.join(channels)}")
+            continue
+        if stages and (stages[0], name) not in touchpoints:
+            check.add(where, f"paid prospects enter through {name!r} at {stages[0]!r}, but there is no touchpoints.{stages[0]}.{name}")
+        check.number(f"{where}.spend_per_day", spec["spend_per_day"], 0.0)
+        check.number(f"{where}.max_arrivals_per_day", spec["max_arrivals_per_day"], 0.0)
+        check.number(f"{where}.half_saturation", spec["half_saturation"], 0.0, low_open=True)
+        check.number(f"{where}.hill_shape", spec["hill_shape"], 0.0, low_open=True)
+        if check.number(f"{where}.adstock_decay", spec["adstock_decay"], 0.0) and spec["adstock_decay"] >= 1:
+            check.add(f"{where}.adstock_decay", f"must be < 1 (carry-over that never fades), got {spec['adstock_decay']:g}")
+        check.number(f"{where}.retargeting_lift", spec["retargeting_lift"], 0.0)
+        for persona, share in spec["audience"].items():
+            if persona not in personas:
+                check.add(f"{where}.audience.{persona}", f"unknown persona {persona!r}; personas are {', '.join(personas)}")
+            else:
+                check.number(f"{where}.audience.{persona}", share, 0.0)
+        if spec["audience"] and sum(v for v in spec["audience"].values() if isinstance(v, (int, float)) and v > 0) <= 0:
+            check.add(f"{where}.audience", "must give some persona a positive share")
+        plan = []
+        for index, period in enumerate(spec["plan"]):
+            at = f"{where}.plan[{index}]"
+            check.number(f"{at}.from_day", period["from_day"], 0.0)
+            if check.number(f"{at}.to_day", period["to_day"]) and period["to_day"] <= period["from_day"]:
+                check.add(f"{at}.to_day", f"must be after from_day ({period['from_day']:g}), got {period['to_day']:g}")
+            check.number(f"{at}.spend_per_day", period["spend_per_day"], 0.0)
+            plan.append(SpendPeriod(float(period["from_day"]), float(period["to_day"]), float(period["spend_per_day"])))
+        budgets[name] = ChannelBudget(
+            channel=name,
+            spend_per_day=float(spec["spend_per_day"]),
+            max_arrivals_per_day=float(spec["max_arrivals_per_day"]),
+            half_saturation=float(spec["half_saturation"]),
+            hill_shape=float(spec["hill_shape"]),
+            adstock_decay=float(spec["adstock_decay"]),
+            retargeting_lift=float(spec["retargeting_lift"]),
+            audience=MappingProxyType({k: float(v) for k, v in spec["audience"].items()}),
+            plan=tuple(plan),
+            saturation=bool(spec["saturation"]),
+        )
+    return budgets
