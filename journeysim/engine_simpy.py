@@ -8,6 +8,11 @@ applied, record it. After a purchase it lives on as a customer: repeat purchases
 (BG/NBD), loyalty, advocacy and referrals that bring new prospects in through word of mouth.
 Journeys whose next touch would fall at or after the horizon end as ``open`` (censored).
 
+Customer processes are lean: a touch that meets no shared resource (no queue) needs no
+event, so a customer advances its own clock through such touches and yields to the
+environment only to queue at a capacity channel; post-purchase life is computed the same
+way, and advocates' recommendations run as processes because they create customers.
+
 All randomness comes from :mod:`journeysim.random_streams` (per customer, attempt and
 purpose), so a customer's path does not depend on event order, and the vectorised engine
 reproduces queue-free journeys draw for draw.
@@ -231,7 +236,8 @@ class SimPyJourneyEngine:
         plain, switching = self._outcomes[0][persona], self._outcomes[1][persona]
         switch, servers = self._switch, self._servers
         next_stage, delays, costs = self._next_stage[persona], self._delay[persona], self._cost
-        record(customer, persona, env.now, 0, NONE, ARRIVAL, NONE, math.nan, math.nan, math.nan)
+        now = env.now  # the customer's own clock; the environment catches up only to queue
+        record(customer, persona, now, 0, NONE, ARRIVAL, NONE, math.nan, math.nan, math.nan)
         stage = 0
         attempt = 0  # touches and reneges: indexes the customer's random numbers
         channel = NONE
@@ -245,15 +251,18 @@ class SimPyJourneyEngine:
             if attempt == 0 and first_channel != NONE:
                 next_channel = first_channel
             elif self._cumulative_by_day is not None:
-                next_channel = bisect_right(self._cumulative_by_day[int(env.now)][persona][stage], u_channel)
+                next_channel = bisect_right(self._cumulative_by_day[int(now)][persona][stage], u_channel)
             else:
                 next_channel = bisect_right(cumulative[stage], u_channel)
             delay = scalar_quantile(*delays[stage][next_channel], u_delay)
-            if env.now + delay >= horizon:
+            if now + delay >= horizon:
                 break  # open: the next touch falls beyond the horizon
-            yield env.timeout(delay)
+            now += delay
             if servers[next_channel] is not None:
+                if now > env.now:
+                    yield env.timeout(now - env.now)
                 served = yield from self._queue(customer, persona, key, attempt, stage, next_channel)
+                now = env.now
                 if not served:
                     attempt += 1
                     if state["outcome"][customer] == LOST:
@@ -269,27 +278,27 @@ class SimPyJourneyEngine:
             state["contact_cost"][customer] += cost
             state["final_channel"][customer] = channel
             if u_outcome < advance_cut:
-                record(customer, persona, env.now, stage, channel, TOUCH, ADVANCE, emotion, math.nan, cost)
+                record(customer, persona, now, stage, channel, TOUCH, ADVANCE, emotion, math.nan, cost)
                 target = next_stage[stage][channel]
                 if target == NEXT_IS_PURCHASE:
                     value = scalar_quantile(*self._order_value[persona], rs.touch_uniform(key, attempt - 1, rs.ORDER_VALUE))
-                    record(customer, persona, env.now, stage, channel, PURCHASE, NONE, math.nan, value, 0.0)
+                    record(customer, persona, now, stage, channel, PURCHASE, NONE, math.nan, value, 0.0)
                     state["outcome"][customer] = CONVERTED
-                    state["time_to_convert_days"][customer] = env.now - state["arrival_days"][customer]
+                    state["time_to_convert_days"][customer] = now - state["arrival_days"][customer]
                     state["revenue"][customer] = value
                     if self._loyalty[persona] is not None or self._advocacy[persona] is not None:
-                        yield from self._after_purchase(customer, persona, key)
+                        self._after_purchase(customer, persona, key, now)
                     return
                 stage = target
                 state["final_stage"][customer] = stage
             elif u_outcome < drop_cut:
                 friction = u_outcome < friction_cut
-                record(customer, persona, env.now, stage, channel, TOUCH, FRICTION_DROP if friction else DROP, emotion, math.nan, cost)
+                record(customer, persona, now, stage, channel, TOUCH, FRICTION_DROP if friction else DROP, emotion, math.nan, cost)
                 state["outcome"][customer] = LOST
                 state["lost_to_friction"][customer] = friction
                 return
             else:
-                record(customer, persona, env.now, stage, channel, TOUCH, STAY, emotion, math.nan, cost)
+                record(customer, persona, now, stage, channel, TOUCH, STAY, emotion, math.nan, cost)
 
     def _queue(self, customer: int, persona: int, key: int, attempt: int, stage: int, channel: int):
         """Wait for a server; returns True once served, False after reneging."""
@@ -332,51 +341,53 @@ class SimPyJourneyEngine:
 
     # -- after the first purchase ------------------------------------------------------
 
-    def _after_purchase(self, customer: int, persona: int, key: int):
-        env, state, horizon = self._env, self._state, self._horizon
+    def _after_purchase(self, customer: int, persona: int, key: int, now: float) -> None:
+        """Repeat purchases and churn from the first purchase at ``now`` to the horizon; they
+        touch no shared state, so they are computed at once on the customer's own clock."""
+        state, horizon = self._state, self._horizon
         record = self._recorder.record
         loyalty = self._loyalty[persona]
         if loyalty is None:
-            self._become_loyal(customer, persona, key)  # without a repeat model, buying is the loyalty moment
+            self._become_loyal(customer, persona, key, now)  # without a repeat model, buying is the loyalty moment
             return
         rate = customer_purchase_rate(loyalty, rs.touch_uniform(key, 0, rs.LOYALTY_RATE))
         churn = customer_churn_probability(loyalty, rs.touch_uniform(key, 0, rs.CHURN_PROPENSITY))
         if loyalty.loyal_after_repeats == 0:
-            self._become_loyal(customer, persona, key)
+            self._become_loyal(customer, persona, key, now)
         purchase_row = self._cumulative[persona][self._purchase]
         emotions = self._outcomes[0][persona][self._purchase]
         repeats = 0
         while rate > 0:
             gap = -math.log1p(-rs.touch_uniform(key, repeats, rs.REPEAT_GAP)) / rate
-            if env.now + gap >= horizon:
+            if now + gap >= horizon:
                 return  # still active at the horizon
-            yield env.timeout(gap)
+            now += gap
             channel = bisect_right(purchase_row, rs.touch_uniform(key, repeats, rs.REPEAT_CHANNEL))
             value = scalar_quantile(*self._order_value[persona], rs.touch_uniform(key, repeats, rs.REPEAT_VALUE))
             emotion = emotions[channel][3]
             cost = self._cost[channel]
-            record(customer, persona, env.now, self._purchase, channel, REPEAT_PURCHASE, NONE, emotion, value, cost)
+            record(customer, persona, now, self._purchase, channel, REPEAT_PURCHASE, NONE, emotion, value, cost)
             repeats += 1
             state["repeat_purchases"][customer] = repeats
             state["revenue"][customer] += value
             state["contact_cost"][customer] += cost
             state["emotion_sum"][customer] += emotion
             if repeats == loyalty.loyal_after_repeats:
-                self._become_loyal(customer, persona, key)
+                self._become_loyal(customer, persona, key, now)
             satisfaction = state["emotion_sum"][customer] / (state["touches"][customer] + state["reneges"][customer] + repeats)
             adjusted = churn_given_satisfaction(churn, satisfaction, loyalty.satisfaction_churn_slope)
             if rs.touch_uniform(key, repeats, rs.CHURN) < adjusted:
-                record(customer, persona, env.now, state["final_stage"][customer], NONE, CHURN, NONE, math.nan, math.nan, math.nan)
+                record(customer, persona, now, state["final_stage"][customer], NONE, CHURN, NONE, math.nan, math.nan, math.nan)
                 state["churned"][customer] = True
-                self._churn_time[customer] = env.now
+                self._churn_time[customer] = now
                 return
 
-    def _become_loyal(self, customer: int, persona: int, key: int) -> None:
+    def _become_loyal(self, customer: int, persona: int, key: int, now: float) -> None:
         env, state = self._env, self._state
         if self._loyalty[persona] is not None:
             state["loyal"][customer] = True
             state["final_stage"][customer] = self._loyalty_stage
-            self._recorder.record(customer, persona, env.now, self._loyalty_stage, NONE, LOYAL, NONE, math.nan, math.nan, math.nan)
+            self._recorder.record(customer, persona, now, self._loyalty_stage, NONE, LOYAL, NONE, math.nan, math.nan, math.nan)
         advocacy = self._advocacy[persona]
         if advocacy is None:
             return
@@ -385,19 +396,21 @@ class SimPyJourneyEngine:
         if satisfaction > advocacy.satisfaction_threshold and rs.touch_uniform(key, 0, rs.ADVOCATE) < advocacy.probability:
             state["advocate"][customer] = True
             state["final_stage"][customer] = self._advocacy_stage
-            self._recorder.record(customer, persona, env.now, self._advocacy_stage, NONE, ADVOCATE, NONE, math.nan, math.nan, math.nan)
+            self._recorder.record(customer, persona, now, self._advocacy_stage, NONE, ADVOCATE, NONE, math.nan, math.nan, math.nan)
             if advocacy.referral_rate_per_day > 0:
-                env.process(self._recommend(customer, persona, key, advocacy.referral_rate_per_day))
+                env.process(self._recommend(customer, persona, key, advocacy.referral_rate_per_day, now))
 
-    def _recommend(self, customer: int, persona: int, key: int, rate: float):
-        """An advocate's recommendations, a Poisson stream while they remain active."""
+    def _recommend(self, customer: int, persona: int, key: int, rate: float, since: float):
+        """An advocate's recommendations from ``since``: a Poisson stream while they remain
+        active. A process, because each recommendation may bring a customer in."""
         env, state = self._env, self._state
         referral = 0
+        when = since
         while True:
-            gap = -math.log1p(-rs.touch_uniform(key, referral, rs.REFERRAL_GAP)) / rate
-            if env.now + gap >= self._horizon:
+            when += -math.log1p(-rs.touch_uniform(key, referral, rs.REFERRAL_GAP)) / rate
+            if when >= self._horizon:
                 return
-            yield env.timeout(gap)
+            yield env.timeout(when - env.now)
             if state["churned"][customer] and self._churn_time[customer] <= env.now:
                 return
             self._recorder.record(customer, persona, env.now, state["final_stage"][customer], self._word_of_mouth, REFERRAL, NONE,
