@@ -194,7 +194,7 @@ class RunSchema:
     arrival_days: Optional[float] = None
     replications: int = 1
     progress: bool = True
-    engine: str = "simpy"
+    engine: str = "auto"
 
 
 def config_dir() -> Path:

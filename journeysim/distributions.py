@@ -150,11 +150,11 @@ def quantile_table(codes: np.ndarray, params: np.ndarray, uniforms: np.ndarray) 
         if not mask.any():
             continue
         a, b, c = params[mask, 0], params[mask, 1], params[mask, 2]
-        out[mask] = _quantile(kind, a, b, c, u[mask])
+        out[mask] = kind_quantile(kind, a, b, c, u[mask])
     return out
 
 
-def _quantile(kind: str, a: np.ndarray, b: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
+def kind_quantile(kind: str, a: np.ndarray, b: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
     if kind == "fixed":
         return a.copy()
     if kind == "exponential":

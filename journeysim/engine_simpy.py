@@ -20,6 +20,7 @@ reproduces queue-free journeys draw for draw.
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_right
 from typing import Callable
@@ -159,7 +160,15 @@ class SimPyJourneyEngine:
         retargeted = self.compiled.retargeted_choice(int(math.ceil(horizon_days)) + 1)
         self._cumulative_by_day = None if retargeted is None else retargeted.tolist()
         env.process(self._source(arrivals, on_customers))
-        env.run(until=horizon_days)
+        # The run allocates many small objects and frees few until the end: Python's cyclic
+        # garbage collector would rescan them over and over (~20 % of the run time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            env.run(until=horizon_days)
+        finally:
+            if collecting:
+                gc.enable()
         return self._recorder.columns(), self._state, self._queues
 
     # -- customers entering ------------------------------------------------------------

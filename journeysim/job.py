@@ -43,7 +43,8 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
     timeline = m.loyalty_timeline(events, settings.horizon_days, settings.replications) if has_loyalty else None
     notes = [
         f"Scenario {scenario.name!r}, seed {settings.seed}, {settings.replications} replication(s), "
-        f"horizon {settings.horizon_days:g} days; {len(customers):,} customers, {len(events):,} events.",
+        f"horizon {settings.horizon_days:g} days; {len(customers):,} customers, {len(events):,} events; "
+        f"engine: {result.metadata['engine_choice']}.",
         f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
         + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),
     ]

@@ -164,3 +164,43 @@ def queues_table(columns: dict[str, list], replication: int, stages, channels, p
             "service_days": np.asarray(columns.get("service_days", []), dtype=np.float64),
         }
     )
+
+
+def stable_time_order(time_days: np.ndarray) -> np.ndarray:
+    """A stable argsort of times, several times faster than ``np.argsort(kind="stable")``.
+
+    A radix pass on 16-bit buckets of the time (monotone in time, so it never reorders
+    distinct times wrongly) leaves the array nearly sorted, which the stable sort then
+    finishes quickly. Equal times keep their input order.
+    """
+    n = len(time_days)
+    if n < 2:
+        return np.arange(n)
+    low, high = float(time_days.min()), float(time_days.max())
+    if not (np.isfinite(low) and np.isfinite(high)) or high == low:
+        return np.argsort(time_days, kind="stable")
+    buckets = ((time_days - low) * (65535.0 / (high - low))).astype(np.uint16)
+    first = np.argsort(buckets, kind="stable")
+    return first[np.argsort(time_days[first], kind="stable")]
+
+
+def canonical_order(time_days: np.ndarray, customer_id: np.ndarray) -> np.ndarray:
+    """The permutation to canonical event order: by time, then customer, then recording order.
+
+    Equal to ``np.lexsort((customer_id, time_days))`` (stable), but sorts only by time and then
+    reorders the rare runs of equal times by customer; already sorted input costs O(n).
+    """
+    time_days = np.asarray(time_days)
+    if len(time_days) > 1 and bool(np.all(time_days[1:] >= time_days[:-1])):
+        order = np.arange(len(time_days))
+    else:
+        order = stable_time_order(time_days)
+    sorted_time = time_days[order]
+    tied = np.flatnonzero(sorted_time[1:] == sorted_time[:-1])
+    if tied.size:
+        sorted_customer = np.asarray(customer_id)[order]
+        if (sorted_customer[tied] > sorted_customer[tied + 1]).any():
+            positions = np.union1d(tied, tied + 1)
+            members = order[positions]
+            order[positions] = members[np.lexsort((sorted_customer[positions], sorted_time[positions]))]
+    return order

@@ -18,7 +18,7 @@ class RunSettings:
     arrival_days: float | None = None
     replications: int = 1
     progress: bool = True
-    engine: str = "simpy"
+    engine: str = "auto"
 
     @property
     def arrival_window_days(self) -> float:

@@ -22,7 +22,7 @@ from journeysim.config import config_hash
 from journeysim.errors import ConfigError, Problem
 from journeysim.engine_simpy import SimPyJourneyEngine
 from journeysim.media import budget_table
-from journeysim.records import customers_table, events_table, queues_table
+from journeysim.records import canonical_order, customers_table, events_table, queues_table
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
@@ -101,6 +101,7 @@ def simulate(
         "horizon_days": settings.horizon_days,
         "arrival_days": settings.arrival_window_days,
         "engine": engine_.name,
+        "engine_choice": getattr(engine_, "selection_note", f"{engine_.name} as asked"),
         "config_hash": config_hash(dict(scenario.source)),
         "journeysim_version": package_version(),
     }
@@ -135,7 +136,9 @@ def select_engine(name: str, compiled: CompiledScenario):
 
     reasons = unsupported_features(compiled)
     if name == "auto":
-        return SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
+        engine = SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
+        engine.selection_note = f"auto chose {engine.name}" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return engine
     if reasons:
         raise ConfigError(
             Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)}); use engine=simpy or engine=auto")
@@ -157,7 +160,7 @@ def _run_replication(
     queues = queues_table(rest[0] if rest else {}, replication, *labels)
     # Canonical order, whatever order an engine recorded in: by time, then customer, then the
     # customer's own order of recording (lexsort is stable).
-    order = np.lexsort((event_columns["customer_id"], event_columns["time_days"]))
+    order = canonical_order(event_columns["time_days"], event_columns["customer_id"])
     events = events_table({name: column[order] for name, column in event_columns.items()}, replication, *labels)
     return events, customers_table(customer_columns, replication, *labels), queues
 

@@ -1,0 +1,40 @@
+"""``python -m journeysim.bench --quick``: every engine measured, the table complete (no timing assertions)."""
+
+from __future__ import annotations
+
+import math
+
+from journeysim import bench
+
+COLUMNS = ["engine", "size", "customers", "events", "seconds", "journeys_per_s", "events_per_s", "peak_rss_mb",
+           "bytes_per_event", "speedup_vs_baseline", "memory_vs_baseline", "conversion", "note"]  # fmt: skip
+
+
+def test_quick_benchmark_prints_one_measured_row_per_engine(capsys):
+    table = bench.main(["--quick"])
+    printed = capsys.readouterr().out
+    assert list(table.columns) == COLUMNS
+    assert list(table["engine"]) == ["baseline", "simpy", "vectorised"]
+    assert (table["note"] == "measured").all() and (table["size"] == bench.QUICK_SIZES[0]).all()
+    assert (table["customers"] > 0.8 * bench.QUICK_SIZES[0]).all()
+    assert (table["events"] > table["customers"]).all()  # an arrival row per customer, plus touches
+    # Same seed, same draws: the two project engines simulate the same customers.
+    simpy, vectorised = table.set_index("engine").loc[["simpy", "vectorised"]].itertuples()
+    assert (simpy.customers, simpy.events, simpy.conversion) == (vectorised.customers, vectorised.events, vectorised.conversion)
+    assert table.loc[table["engine"] == "baseline", "speedup_vs_baseline"].item() == 1.0
+    assert all(math.isfinite(x) and x > 0 for x in table[["seconds", "bytes_per_event", "speedup_vs_baseline"]].to_numpy().ravel())
+    assert vectorised.bytes_per_event < 64
+    lines = printed.splitlines()
+    assert lines[0].startswith("machine:") and "numpy" in lines[1]
+    header = next(line for line in lines if line.split()[:2] == ["engine", "size"])
+    assert header.split() == COLUMNS
+    rows = [line.split()[0] for line in lines[lines.index(header) + 1 :] if line.split() and line.split()[0] in bench.ENGINES]
+    assert rows == ["baseline", "simpy", "vectorised"]
+    assert "peak RSS" in printed
+
+
+def test_extrapolates_beyond_the_largest_size_an_engine_runs():
+    table = bench.run_benchmark([300, 600], {"baseline": 300, "simpy": 300}, fresh_processes=False)
+    assert list(table["note"]) == ["measured"] * 3 + ["extrapolated from 300", "extrapolated from 300", "measured"]
+    baseline = table[table["engine"] == "baseline"].set_index("size")
+    assert baseline.loc[600, "seconds"] == 2 * baseline.loc[300, "seconds"]
