@@ -196,7 +196,8 @@ def channel_removal_changes(scenario: Scenario, channel: str, keep_for: Sequence
     """Changes (for :meth:`Scenario.with_changes`) that take ``channel`` away from the journey.
 
     Its touchpoints become unavailable at every stage, in the base map and in persona
-    overrides, except for the personas in ``keep_for``, who keep their own touchpoints. The
+    overrides, except for the personas in ``keep_for``, who keep their own touchpoints; a
+    paid channel's spend is paused. The
     word-of-mouth channel is the way referred prospects come in, so removing it means nobody
     recommends (advocacy probability 0) and nobody chooses it (affinity 0, except for
     ``keep_for``); its touchpoints stay, as validation requires.
@@ -226,6 +227,8 @@ def channel_removal_changes(scenario: Scenario, channel: str, keep_for: Sequence
     changes: dict[str, Any] = {"touchpoints": touchpoints}
     if personas:
         changes["personas"] = personas
+    if channel in scenario.budget:  # a paid channel taken away: its spend is paused too
+        changes["budget"] = {channel: {"spend_per_day": 0.0, "plan": []}}
     return changes
 
 

@@ -188,7 +188,9 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
         if name not in channels:
             check.add(where, f"unknown channel {name!r}; channels are {', '.join(channels)}")
             continue
-        if stages and (stages[0], name) not in touchpoints:
+        spends = [spec["spend_per_day"], *(p["spend_per_day"] for p in spec["plan"])]
+        brings_prospects = spec["max_arrivals_per_day"] != 0 and any(s != 0 for s in spends)
+        if brings_prospects and stages and (stages[0], name) not in touchpoints:
             check.add(where, f"paid prospects enter through {name!r} at {stages[0]!r}, but there is no touchpoints.{stages[0]}.{name}")
         check.number(f"{where}.spend_per_day", spec["spend_per_day"], 0.0)
         check.number(f"{where}.max_arrivals_per_day", spec["max_arrivals_per_day"], 0.0)
