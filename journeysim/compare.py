@@ -1,0 +1,596 @@
+"""Current state vs future state: paired replications with common random numbers.
+
+:func:`compare` simulates both states for replications 0, 1, ... with the same seed, so
+replication *i* of the future state meets the same customers with the same random numbers
+as replication *i* of the current state (see :mod:`journeysim.random_streams`). A customer
+whose situation the change does not touch behaves identically in both, so the paired
+per-replication difference of a KPI varies far less than the difference of two independent
+runs, and a future state equal to the current one differs by exactly zero.
+
+Results are tables (:class:`Comparison`): per-replication KPIs of both states, the paired
+comparison with t-intervals, where the change comes from (drop-off by stage x channel, the
+channel mix) and what the journey looks like (funnels, emotion along the stages). Figures
+are drawn from these tables by :mod:`journeysim.compare_plots`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from tqdm.auto import tqdm
+
+from journeysim import metrics as m
+from journeysim import simulation as sim
+from journeysim.compiled import compile_scenario
+from journeysim.config import (
+    apply_changes,
+    config_hash,
+    run_settings_from_dict,
+    scenario_from_dict,
+)
+from journeysim.errors import ConfigError, Problem
+from journeysim.metrics import ALL
+from journeysim.scenario import Scenario
+from journeysim.settings import RunSettings
+
+CURRENT, FUTURE = "current", "future"
+STATES = (CURRENT, FUTURE)
+# With ``independent=True`` the future state runs with seed + this offset: the benchmark of
+# what common random numbers buy (the offset seed shares no stream with the run seed).
+INDEPENDENT_SEED_OFFSET = 1_000_003
+REPLICATIONS_PER_CHUNK = 4
+KEY_COLUMNS = ("state", "replication", "persona")
+COMPARISON_COLUMNS = [
+    "kpi", "persona", "current", "future", "difference", "relative_change",
+    "ci_low", "ci_high", "excludes_zero", "replications",
+    "half_width", "current_sd", "future_sd", "difference_sd",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Adaptive:
+    """Add ``batch`` replications at a time until the confidence interval of the paired
+    difference of ``kpi`` (for ``persona``) has a half-width of at most ``target_half_width``,
+    or ``max_replications`` is reached."""
+
+    kpi: str = "conversion_rate"
+    persona: str = ALL
+    target_half_width: float = 0.002
+    max_replications: int = 200
+    batch: int = 5
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], path: str = "adaptive") -> Adaptive:
+        known = set(cls.__dataclass_fields__)
+        problems = [Problem(f"{path}.{k}", f"unknown field {k!r} (known fields: {', '.join(known)})") for k in data if k not in known]
+        if problems:
+            raise ConfigError(problems)
+        return cls(**dict(data))
+
+    def check(self, path: str = "adaptive", scenario: Scenario | None = None) -> None:
+        """Raise a :class:`ConfigError` naming ``path`` for each bad setting."""
+        problems = []
+        if self.kpi not in m.KPI_DESCRIPTIONS:
+            problems.append(Problem(f"{path}.kpi", f"unknown KPI {self.kpi!r}; KPIs are {', '.join(m.KPI_DESCRIPTIONS)}"))
+        if scenario is not None and self.persona != ALL and self.persona not in scenario.personas:
+            problems.append(Problem(f"{path}.persona", f"unknown persona {self.persona!r}; personas are {', '.join(scenario.persona_names)}, {ALL}"))
+        if not isinstance(self.target_half_width, (int, float)) or not self.target_half_width > 0:
+            problems.append(Problem(f"{path}.target_half_width", f"must be a number > 0, got {self.target_half_width!r}"))
+        for name, low in (("max_replications", 2), ("batch", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                problems.append(Problem(f"{path}.{name}", f"must be a whole number >= {low}, got {value!r}"))
+        if problems:
+            raise ConfigError(problems)
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`. Tables:
+
+    * ``per_replication``: KPIs per state, replication and persona (``state`` column);
+    * ``table``: one row per KPI x persona: means of both states, the mean paired difference,
+      its t-interval, whether that excludes zero, and the number of paired replications;
+    * ``dropoff``: per persona, stage and channel, lost customers and touches per arrival in
+      both states and their difference;
+    * ``channel_mix``: per persona and channel, share of touches and of purchases;
+    * ``funnels``: share of arrivals reaching each stage, per state and persona;
+    * ``emotion``: mean emotion of experiences (touches, queue abandonments, repeat
+      purchases) at each stage, per state and persona.
+    """
+
+    name: str
+    question: str
+    changes: dict[str, Any]
+    current: Scenario = field(repr=False)
+    future: Scenario = field(repr=False)
+    settings: RunSettings
+    independent: bool
+    confidence: float
+    per_replication: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    dropoff: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    channel_mix: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    funnels: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    emotion: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    stopping: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def replications(self) -> int:
+        return int(self.per_replication["replication"].nunique())
+
+    @property
+    def kpis(self) -> list[str]:
+        return kpi_columns(self.per_replication)
+
+    def row(self, kpi: str, persona: str = ALL) -> pd.Series:
+        """The comparison row of one KPI and persona."""
+        rows = self.table.loc[(self.table["kpi"] == kpi) & (self.table["persona"] == persona)]
+        if rows.empty:
+            raise KeyError(f"no comparison row for kpi {kpi!r}, persona {persona!r}")
+        return rows.iloc[0]
+
+    def differences(self, kpi: str, persona: str = ALL) -> pd.Series:
+        """Per-replication future - current of one KPI (index: replication)."""
+        pairs = paired_values(self.per_replication, kpi, persona)
+        return pairs[FUTURE] - pairs[CURRENT]
+
+    def metadata(self) -> dict[str, Any]:
+        """What ``run.json`` records: both config hashes, seed, replications, the changes."""
+        return {
+            "experiment": self.name,
+            "question": self.question,
+            "scenario": self.current.name,
+            "current_config_hash": config_hash(dict(self.current.source)),
+            "future_config_hash": config_hash(dict(self.future.source)),
+            "changes": self.changes,
+            "seed": self.settings.seed,
+            "future_seed": future_seed(self.settings.seed, self.independent),
+            "common_random_numbers": not self.independent,
+            "replications": self.replications,
+            "horizon_days": self.settings.horizon_days,
+            "arrival_days": self.settings.arrival_window_days,
+            "engine": self.settings.engine,
+            "confidence": self.confidence,
+            "stopping": self.stopping,
+            "journeysim_version": sim.package_version(),
+        }
+
+    def summary(self) -> str:
+        from journeysim.experiment_job import comparison_text
+
+        return comparison_text(self)
+
+    # Figures (drawn from the tables above only).
+    def funnels_figure(self):
+        from journeysim.compare_plots import funnels_figure
+
+        stages = [*self.future.journey_stages, "converted", *self.future.post_purchase_stages]
+        return funnels_figure(self.funnels, title=self.title, stages=stages)
+
+    def forest_figure(self, persona: str = ALL):
+        from journeysim.compare_plots import forest_figure
+
+        return forest_figure(self.table, persona=persona, title=self.title, confidence=self.confidence)
+
+    def dropoff_figure(self):
+        from journeysim.compare_plots import dropoff_figure
+
+        return dropoff_figure(self.dropoff, self.future.stages, self.future.channel_names, title=self.title)
+
+    def emotion_lane_figure(self):
+        from journeysim.compare_plots import emotion_lane_figure
+
+        return emotion_lane_figure(self.emotion, self.future.stages, title=self.title)
+
+    def figures(self) -> dict[str, Any]:
+        """Every figure, keyed by its file name."""
+        return {
+            "funnels.png": self.funnels_figure(),
+            "forest.png": self.forest_figure(),
+            "dropoff_difference.png": self.dropoff_figure(),
+            "emotion_lane.png": self.emotion_lane_figure(),
+        }
+
+    @property
+    def title(self) -> str:
+        return (self.name or f"{self.current.name}: future state").replace("_", " ")
+
+
+def future_state(current: Scenario, changes: Mapping[str, Any], path: str = "changes") -> Scenario:
+    """The current scenario with ``changes`` deep-merged in, validated.
+
+    ``changes`` is a nested partial scenario (``{"touchpoints": {"purchase": {"website":
+    {"friction": 0.05}}}}``) or dotted paths (``{"touchpoints.purchase.website.friction":
+    0.05}``). The current state is valid, so any problem comes from the changes: problems
+    are reported under ``path`` (``changes.touchpoints.purchase.website.friction: ...``).
+    """
+    if not isinstance(changes, Mapping):
+        raise ConfigError(Problem(path, f"must map scenario fields to new values, got {changes!r}"))
+    try:
+        merged = apply_changes(dict(current.source), changes)
+    except ConfigError as error:
+        raise ConfigError([Problem(f"{path}.{p.path}", p.message) for p in error.problems]) from None
+    return scenario_from_dict(merged, path=path)
+
+
+def future_seed(seed: int, independent: bool) -> int:
+    return seed + INDEPENDENT_SEED_OFFSET if independent else seed
+
+
+def compare(
+    current: Scenario,
+    future: Scenario | Mapping[str, Any],
+    *,
+    replications: int = 20,
+    seed: int | None = None,
+    horizon_days: float | None = None,
+    arrival_days: float | None = None,
+    settings: RunSettings | None = None,
+    engine: str | None = None,
+    independent: bool = False,
+    adaptive: Adaptive | Mapping[str, Any] | None = None,
+    confidence: float = 0.95,
+    name: str = "",
+    question: str = "",
+    progress: bool = False,
+    details: bool = True,
+) -> Comparison:
+    """Simulate ``current`` and ``future`` (a scenario, or changes to ``current``) in paired
+    replications and compare their KPIs.
+
+    Both states of replication *i* use the same seed and replication number: common random
+    numbers. ``independent=True`` gives the future state its own seed instead (a benchmark).
+    ``adaptive`` adds replications in batches until the interval of one KPI is narrow enough.
+    ``details=False`` skips the drop-off, channel-mix, funnel and emotion tables (faster).
+    """
+    changes: dict[str, Any] = {}
+    if not isinstance(future, Scenario):
+        changes = plain_data(future)
+        future = future_state(current, future)
+    if replications < 2:
+        raise ConfigError(Problem("replications", f"a comparison needs at least 2 replications for an interval, got {replications}"))
+    base = settings or RunSettings()
+    overrides = {"seed": seed, "horizon_days": horizon_days, "arrival_days": arrival_days, "engine": engine}
+    run = run_settings_from_dict(
+        {**asdict(base), **{k: v for k, v in overrides.items() if v is not None}, "replications": replications, "progress": progress}
+    )
+    if isinstance(adaptive, Mapping):
+        adaptive = Adaptive.from_dict(adaptive)
+    if adaptive is not None:
+        adaptive.check(scenario=current)
+
+    run = replace(run, engine=paired_engine(run.engine, current, future))
+    runners = {CURRENT: _StateRunner(current, run, run.seed), FUTURE: _StateRunner(future, run, future_seed(run.seed, independent))}
+    tallies = {state: _Tallies(details) for state in STATES}
+    with tqdm(total=2 * (adaptive.max_replications if adaptive else replications), unit=" runs", desc=f"comparing {name or future.name}",
+              disable=not progress, delay=2.0, leave=False) as bar:
+        stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, bar.update)
+    per_replication = _per_replication(tallies)
+    return Comparison(
+        name=name,
+        question=question,
+        changes=changes,
+        current=current,
+        future=future,
+        settings=run_settings_from_dict({**asdict(run), "replications": stopping["replications"]}),
+        independent=independent,
+        confidence=confidence,
+        per_replication=per_replication,
+        table=comparison_table(per_replication, confidence),
+        stopping=stopping,
+        **(_detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
+    )
+
+
+def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, confidence: float, advance) -> dict[str, Any]:
+    """Run both states for replications 0, 1, ...: ``replications`` of them, then (adaptive)
+    ``batch`` more at a time until the target or the maximum. Returns how it stopped."""
+    done = 0
+    size = min(replications, adaptive.max_replications) if adaptive else replications
+    while True:
+        # A few replications at a time: only their tallies are kept, not their event logs.
+        for start in range(done, done + size, REPLICATIONS_PER_CHUNK):
+            chunk = range(start, min(start + REPLICATIONS_PER_CHUNK, done + size))
+            for state in STATES:
+                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario)
+                advance(len(chunk))
+        done += size
+        if adaptive is None:
+            return {"mode": "fixed", "replications": done}
+        pairs = paired_values(_per_replication(tallies), adaptive.kpi, adaptive.persona)
+        half_width = paired_statistics(pairs[CURRENT].to_numpy(), pairs[FUTURE].to_numpy(), confidence)["half_width"]
+        reached = bool(np.isfinite(half_width) and half_width <= adaptive.target_half_width)
+        if reached or done >= adaptive.max_replications:
+            return {
+                "mode": "adaptive",
+                **asdict(adaptive),
+                "half_width": float(half_width),
+                "replications": done,
+                "target_reached": reached,
+                "stopped_because": "target half-width reached" if reached else "max_replications reached",
+            }
+        size = min(adaptive.batch, adaptive.max_replications - done)
+
+
+def _detail_tables(current: _Tallies, future: _Tallies, stages: Sequence[str]) -> dict[str, pd.DataFrame]:
+    funnels = pd.concat([current.funnel().assign(state=CURRENT), future.funnel().assign(state=FUTURE)], ignore_index=True)
+    return {
+        "dropoff": dropoff_difference(current.touchpoints(), future.touchpoints(), current.arrivals(), future.arrivals(), stages),
+        "channel_mix": channel_mix(current.touchpoints(), future.touchpoints(), current.purchases(), future.purchases()),
+        "funnels": funnels[["state", "persona", "stage", "customers", "arrivals", "share_of_arrivals"]],
+        "emotion": emotion_lane(current.experiences(), future.experiences(), stages),
+    }
+
+
+# -- paired statistics (pure functions of the per-replication table) ---------------------
+
+
+def kpi_columns(per_replication: pd.DataFrame) -> list[str]:
+    """The KPI columns of a per-replication table, in its order (whatever KPIs metrics adds)."""
+    return [c for c in per_replication.columns if c not in KEY_COLUMNS and pd.api.types.is_numeric_dtype(per_replication[c])]
+
+
+def paired_values(per_replication: pd.DataFrame, kpi: str, persona: str = ALL) -> pd.DataFrame:
+    """One KPI of one persona: a row per replication, columns ``current`` and ``future``."""
+    rows = per_replication.loc[per_replication["persona"] == persona]
+    wide = rows.pivot(index="replication", columns="state", values=kpi)
+    return wide.reindex(columns=list(STATES)).astype(np.float64)
+
+
+def comparison_table(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per KPI x persona: means, mean paired difference and its t-interval, and the
+    standard deviations over replications of each state and of the paired difference.
+
+    Replications where the KPI is undefined in either state (e.g. cost per acquisition
+    without a conversion) are left out of that row; ``replications`` counts the pairs used.
+    """
+    personas = [p for p in pd.unique(per_replication["persona"]) if p != ALL] + [ALL]
+    kpis = kpi_columns(per_replication)
+    wide = per_replication.set_index(["persona", "replication", "state"])[kpis].astype(np.float64).unstack("state")
+    rows = []
+    for persona in personas:
+        pairs = wide.loc[persona] if persona in wide.index.get_level_values("persona") else wide.iloc[:0]
+        for kpi in kpis:
+            current = pairs[(kpi, CURRENT)].to_numpy() if (kpi, CURRENT) in pairs else np.array([])
+            future = pairs[(kpi, FUTURE)].to_numpy() if (kpi, FUTURE) in pairs else np.array([])
+            rows.append({"kpi": kpi, "persona": persona, **paired_statistics(current, future, confidence)})
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    order = {kpi: i for i, kpi in enumerate(kpis)}
+    return table.sort_values("kpi", key=lambda k: k.map(order), kind="stable", ignore_index=True)
+
+
+def is_constant(table: pd.DataFrame) -> pd.Series:
+    """Rows of a comparison table whose KPI took one value in every replication of both
+    states (e.g. loyalty KPIs of a scenario without a loyalty model): nothing to compare."""
+    return (table["current_sd"] == 0) & (table["future_sd"] == 0) & (table["difference"] == 0)
+
+
+def paired_statistics(current: np.ndarray, future: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """Means and the t-interval of the mean paired difference ``future - current``; pairs
+    with a missing value on either side are left out."""
+    valid = np.isfinite(current) & np.isfinite(future)
+    current, future = current[valid], future[valid]
+    difference = future - current
+    n = len(difference)
+    mean_current = current.mean() if n else np.nan
+    mean_difference = difference.mean() if n else np.nan
+    sd = difference.std(ddof=1) if n >= 2 else np.nan
+    half_width = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n >= 2 else np.nan
+    low, high = mean_difference - half_width, mean_difference + half_width
+    return {
+        "current": mean_current,
+        "future": future.mean() if n else np.nan,
+        "difference": mean_difference,
+        "relative_change": mean_difference / mean_current if n and mean_current != 0 else np.nan,
+        "ci_low": low,
+        "ci_high": high,
+        "half_width": half_width,
+        "excludes_zero": bool(n >= 2 and (low > 0 or high < 0)),
+        "replications": n,
+        "current_sd": current.std(ddof=1) if n >= 2 else np.nan,
+        "future_sd": future.std(ddof=1) if n >= 2 else np.nan,
+        "difference_sd": sd,
+    }
+
+
+# -- where the change comes from (pure functions of pooled touchpoint tables) -------------
+
+
+def dropoff_difference(
+    current: pd.DataFrame, future: pd.DataFrame, current_arrivals: pd.Series, future_arrivals: pd.Series, stages: Sequence[str]
+) -> pd.DataFrame:
+    """Per persona (and ``all``), stage and channel: lost customers (at a touch, or giving up
+    in a queue), the part lost to friction, and touches, per arrival in both states, and
+    future - current."""
+    keys = ["persona", "stage", "channel"]
+    measures = {"lost": "lost", "friction_lost": "friction_drop", "touches": "touches"}
+    frames = []
+    for state, table, arrivals in ((CURRENT, current, current_arrivals), (FUTURE, future, future_arrivals)):
+        per_arrival = table[keys].copy()
+        denominator = table["persona"].map(arrivals).astype(np.float64)
+        for label, column in measures.items():
+            per_arrival[f"{state}_{label}_per_arrival"] = table[column] / denominator
+        frames.append(per_arrival.set_index(keys))
+    joined = frames[0].join(frames[1], how="outer").fillna(0.0).reset_index()
+    for label in measures:
+        joined[f"{label}_per_arrival_difference"] = joined[f"{FUTURE}_{label}_per_arrival"] - joined[f"{CURRENT}_{label}_per_arrival"]
+    order = {stage: i for i, stage in enumerate(stages)}
+    joined["_persona"] = joined["persona"].eq(ALL)
+    joined["_stage"] = joined["stage"].map(order)
+    joined = joined.sort_values(["_persona", "persona", "_stage", "channel"], kind="stable").drop(columns=["_persona", "_stage"])
+    columns = keys + [f"{state}_{label}_per_arrival" for label in measures for state in STATES] + [f"{label}_per_arrival_difference" for label in measures]
+    return joined[columns].reset_index(drop=True)
+
+
+def channel_mix(current_touchpoints: pd.DataFrame, future_touchpoints: pd.DataFrame, current_purchases: pd.DataFrame, future_purchases: pd.DataFrame) -> pd.DataFrame:
+    """Per persona and channel: its share of touches, and of (first) purchases by selling channel."""
+    frames = []
+    for measure, current, future in (
+        ("touches", current_touchpoints.groupby(["persona", "channel"])["touches"].sum(), future_touchpoints.groupby(["persona", "channel"])["touches"].sum()),
+        ("purchases", current_purchases.set_index(["persona", "channel"])["purchases"], future_purchases.set_index(["persona", "channel"])["purchases"]),
+    ):
+        table = pd.DataFrame({f"{CURRENT}_count": current, f"{FUTURE}_count": future}).fillna(0.0)
+        for state in STATES:
+            totals = table[f"{state}_count"].groupby(level="persona").transform("sum")
+            table[f"{state}_share"] = table[f"{state}_count"] / totals.where(totals > 0)
+        table["share_difference"] = table[f"{FUTURE}_share"].fillna(0.0) - table[f"{CURRENT}_share"].fillna(0.0)
+        frames.append(table.reset_index().assign(measure=measure))
+    out = pd.concat(frames, ignore_index=True)
+    out["_all"] = out["persona"].eq(ALL)
+    out = out.sort_values(["measure", "_all", "persona", "channel"], ascending=[False, True, True, True], kind="stable").drop(columns="_all")
+    columns = ["measure", "persona", "channel", f"{CURRENT}_count", f"{FUTURE}_count", f"{CURRENT}_share", f"{FUTURE}_share", "share_difference"]
+    return out[columns].reset_index(drop=True)
+
+
+def emotion_lane(current_experiences: pd.DataFrame, future_experiences: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """Mean emotion of experiences at each stage, per state and persona (the journey map's
+    emotion lane). Inputs: per persona and stage, ``experiences`` and ``emotion_sum``."""
+    frames = []
+    for state, table in ((CURRENT, current_experiences), (FUTURE, future_experiences)):
+        grouped = table.groupby(["persona", "stage"])[["experiences", "emotion_sum"]].sum().reset_index()
+        grouped["mean_emotion"] = grouped["emotion_sum"] / grouped["experiences"].where(grouped["experiences"] > 0)
+        frames.append(grouped.assign(state=state))
+    out = pd.concat(frames, ignore_index=True)
+    out["_stage"] = out["stage"].map({s: i for i, s in enumerate(stages)})
+    out = out.sort_values(["state", "persona", "_stage"], kind="stable")
+    return out[["state", "persona", "stage", "experiences", "mean_emotion"]].reset_index(drop=True)
+
+
+# -- running the states ------------------------------------------------------------------
+
+
+def paired_engine(engine: str, *scenarios: Scenario) -> str:
+    """The one engine every state of a comparison runs on. ``auto`` resolves per scenario
+    (the vectorised engine when it is exact), so a change that adds or removes a queue could
+    put the two states on different engines; then all of them use SimPy."""
+    if engine != "auto":
+        return engine
+    names = {sim.select_engine("auto", compile_scenario(scenario)).name for scenario in scenarios}
+    return names.pop() if len(names) == 1 else "simpy"
+
+
+def state_kpis(scenario: Scenario, settings: RunSettings, replications: int | range, seed: int | None = None) -> pd.DataFrame:
+    """Per-replication KPIs of one state (replication numbers ``replications``), as used by
+    :func:`compare`; for benchmarks that reuse one state's runs against several others."""
+    block = range(replications) if isinstance(replications, int) else replications
+    runner = _StateRunner(scenario, settings, settings.seed if seed is None else seed)
+    events, customers = runner.run(block)
+    return m.kpi_table(customers, events, by=("replication",))
+
+
+class _StateRunner:
+    """Simulates given replication numbers of one state.
+
+    Replication *r* here is exactly replication *r* of ``simulate(scenario, seed=seed,
+    replications > r)``, so adaptive batches continue the same sequence a fixed run uses.
+    ``simulate`` always starts at replication 0, hence the use of its per-replication steps.
+    """
+
+    def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
+        self.scenario = scenario
+        self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
+        self.compiled = compile_scenario(scenario)
+        self.engine = sim.select_engine(self.settings.engine, self.compiled)
+
+    def run(self, replications: range) -> tuple[pd.DataFrame, pd.DataFrame]:
+        events, customers = [], []
+        for replication in replications:
+            plan = sim._draw(self.compiled, self.settings, replication)
+            e, c, *_ = sim._run_replication(self.engine, self.compiled, self.settings, replication, plan, lambda n: None)
+            events.append(e)
+            customers.append(c)
+        return pd.concat(events, ignore_index=True), pd.concat(customers, ignore_index=True)
+
+
+class _Tallies:
+    """What one state's batches add up to: per-replication KPIs and pooled count tables."""
+
+    def __init__(self, details: bool) -> None:
+        self.details = details
+        self.kpis: list[pd.DataFrame] = []
+        self._touchpoints: list[pd.DataFrame] = []
+        self._funnels: list[pd.DataFrame] = []
+        self._arrivals: list[pd.Series] = []
+        self._purchases: list[pd.DataFrame] = []
+        self._experiences: list[pd.DataFrame] = []
+
+    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario) -> None:
+        self.kpis.append(m.kpi_table(customers, events, by=("replication",)))
+        if not self.details:
+            return
+        touchpoints = m.touchpoint_table(events)
+        touchpoints["emotion_sum"] = touchpoints["mean_emotion"].astype(np.float64) * touchpoints["touches"]
+        columns = ["persona", "stage", "channel", "touches", "lost", "friction_drop", "emotion_sum"]
+        self._touchpoints.append(touchpoints[columns])
+        # A customer who gives up waiting in a capacity queue and leaves is lost to friction
+        # at that stage and channel too, though no touch happened.
+        gave_up = events.loc[(events["event"] == "renege") & (events["outcome"] == "friction_drop"), ["persona", "stage", "channel"]].astype(str)
+        if len(gave_up):
+            lost = pd.concat([gave_up, gave_up.assign(persona=ALL)]).value_counts().rename("lost").reset_index()
+            self._touchpoints.append(lost.assign(touches=0, friction_drop=lost["lost"], emotion_sum=0.0)[columns])
+        self._experiences.append(_experiences(events, scenario))
+        funnel = m.funnel(customers, events, scenario.stages)
+        self._funnels.append(funnel[["persona", "stage", "customers"]])
+        arrivals = customers.groupby("persona", observed=True).size()
+        arrivals.index = arrivals.index.astype(str)
+        self._arrivals.append(pd.concat([arrivals, pd.Series({ALL: len(customers)})]))
+        bought = events.loc[events["event"] == "purchase", ["persona", "channel"]].astype(str)
+        purchases = pd.concat([bought, bought.assign(persona=ALL)]).value_counts().rename("purchases").reset_index()
+        self._purchases.append(purchases)
+
+    def touchpoints(self) -> pd.DataFrame:
+        table = pd.concat(self._touchpoints, ignore_index=True)
+        return table.groupby(["persona", "stage", "channel"], as_index=False, sort=False).sum()
+
+    def experiences(self) -> pd.DataFrame:
+        return pd.concat(self._experiences, ignore_index=True).groupby(["persona", "stage"], as_index=False, sort=False).sum()
+
+    def arrivals(self) -> pd.Series:
+        return pd.concat(self._arrivals).groupby(level=0, sort=False).sum()
+
+    def purchases(self) -> pd.DataFrame:
+        table = pd.concat(self._purchases, ignore_index=True)
+        if table.empty:
+            return pd.DataFrame({"persona": pd.Series(dtype=str), "channel": pd.Series(dtype=str), "purchases": pd.Series(dtype=np.int64)})
+        return table.groupby(["persona", "channel"], as_index=False, sort=False)["purchases"].sum()
+
+    def funnel(self) -> pd.DataFrame:
+        table = pd.concat(self._funnels, ignore_index=True).groupby(["persona", "stage"], as_index=False, sort=False)["customers"].sum()
+        table["arrivals"] = table["persona"].map(self.arrivals()).fillna(0).astype(np.int64)
+        table["share_of_arrivals"] = table["customers"] / table["arrivals"].where(table["arrivals"] > 0)
+        return table
+
+
+def _experiences(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per persona (and ``all``) and stage: experiences and their summed emotion. Experiences
+    are what satisfaction averages: touches and queue abandonments at the stage where they
+    happened, and repeat purchases, placed at the first post-purchase stage (loyalty)."""
+    rows = events.loc[events["event"].isin(["touch", "renege", "repeat_purchase"]), ["persona", "stage", "event", "emotion"]]
+    stage = rows["stage"].astype(str)
+    if scenario.loyalty_stage is not None:
+        stage = stage.where(rows["event"] != "repeat_purchase", scenario.loyalty_stage)
+    table = pd.DataFrame({"persona": rows["persona"].astype(str), "stage": stage, "emotion_sum": rows["emotion"].astype(np.float64), "experiences": 1})
+    table = pd.concat([table, table.assign(persona=ALL)], ignore_index=True)
+    return table.groupby(["persona", "stage"], as_index=False, sort=False)[["experiences", "emotion_sum"]].sum()
+
+
+def _per_replication(tallies: Mapping[str, _Tallies]) -> pd.DataFrame:
+    frames = [pd.concat(tallies[state].kpis, ignore_index=True).assign(state=state) for state in STATES]
+    table = pd.concat(frames, ignore_index=True)
+    kpis = kpi_columns(table)
+    return table[list(KEY_COLUMNS) + kpis]
+
+
+def plain_data(value: Any) -> Any:
+    """Changes as plain dicts and lists (for run.json and deep copies)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    return value
