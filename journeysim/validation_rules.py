@@ -56,6 +56,12 @@ class Collector:
             return False
         return True
 
+    def period(self, at: str, spec: Mapping[str, Any]) -> None:
+        """``from_day`` >= 0 and ``to_day`` after it (staffing periods, campaigns, spend plans)."""
+        if self.number(f"{at}.from_day", spec["from_day"], 0.0) and self.number(f"{at}.to_day", spec["to_day"]):
+            if spec["to_day"] <= spec["from_day"]:
+                self.add(f"{at}.to_day", f"must be after from_day ({spec['from_day']:g}), got {spec['to_day']:g}")
+
     def distribution(self, path: str, spec: Mapping[str, Any] | None) -> Distribution | None:
         if spec is None:
             return None
@@ -89,9 +95,7 @@ def build_schedule(check: Collector, where: str, spec: Mapping[str, Any] | None,
     periods = []
     for index, period in enumerate(spec["periods"]):
         at = f"{where}.periods[{index}]"
-        if check.number(f"{at}.from_day", period["from_day"], 0.0) and check.number(f"{at}.to_day", period["to_day"]):
-            if period["to_day"] <= period["from_day"]:
-                check.add(f"{at}.to_day", f"must be after from_day ({period['from_day']:g}), got {period['to_day']:g}")
+        check.period(at, period)
         if period["servers"] < 0:
             check.add(f"{at}.servers", f"must be >= 0, got {period['servers']}")
         periods.append(StaffingPeriod(float(period["from_day"]), float(period["to_day"]), int(period["servers"])))
@@ -169,9 +173,7 @@ def build_feedback(check: Collector, data: Mapping[str, Any], path: str, channel
     calendar = []
     for index, campaign in enumerate(data["calendar"]):
         at = f"{path}.calendar[{index}]"
-        check.number(f"{at}.from_day", campaign["from_day"], 0.0)
-        if check.number(f"{at}.to_day", campaign["to_day"]) and campaign["to_day"] <= campaign["from_day"]:
-            check.add(f"{at}.to_day", f"must be after from_day ({campaign['from_day']:g}), got {campaign['to_day']:g}")
+        check.period(at, campaign)
         check.number(f"{at}.multiplier", campaign["multiplier"], 0.0)
         for name in campaign["personas"]:
             if name not in personas:
@@ -209,9 +211,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
         plan = []
         for index, period in enumerate(spec["plan"]):
             at = f"{where}.plan[{index}]"
-            check.number(f"{at}.from_day", period["from_day"], 0.0)
-            if check.number(f"{at}.to_day", period["to_day"]) and period["to_day"] <= period["from_day"]:
-                check.add(f"{at}.to_day", f"must be after from_day ({period['from_day']:g}), got {period['to_day']:g}")
+            check.period(at, period)
             check.number(f"{at}.spend_per_day", period["spend_per_day"], 0.0)
             plan.append(SpendPeriod(float(period["from_day"]), float(period["to_day"]), float(period["spend_per_day"])))
         budgets[name] = ChannelBudget(
