@@ -1,7 +1,7 @@
 """Benchmark: a straightforward SimPy model, the SimPy engine and the vectorised engine.
 
 ``python -m journeysim.bench --sizes 10000,100000,1000000`` simulates the default scenario's
-pre-purchase journey (queue-free, no post-purchase life, no campaign calendar: what all three
+pre-purchase journey (queue-free, no post-purchase life, no campaign calendar or paid media: what all three
 can run) for about that many customers over 90 days, and prints seconds, journeys and events
 per second, peak memory and bytes per logged event, with ratios against the baseline.
 
@@ -31,6 +31,7 @@ import pandas as pd
 import simpy
 
 from journeysim.config import load_scenario
+from journeysim.config import scenario_from_dict
 from journeysim.engine_vectorised import journey_only
 from journeysim.scenario import Scenario
 from journeysim.simulation import simulate
@@ -42,7 +43,9 @@ QUICK_SIZES = (2000,)
 
 def benchmark_scenario(customers: int, horizon_days: float = HORIZON_DAYS) -> Scenario:
     """The default scenario's journey, with the arrival rate that gives ``customers`` expected arrivals."""
-    scenario = journey_only(load_scenario()).with_changes({"calendar": []})
+    # The baseline models neither campaigns nor paid media: drop both so all three run one model.
+    source = dict(load_scenario().source)
+    scenario = journey_only(scenario_from_dict({**source, "calendar": [], "budget": {}}))
     return scenario.with_changes({"arrival_rate_per_day": customers / horizon_days})
 
 
@@ -266,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     args = parser.parse_args(argv)
     sizes = list(QUICK_SIZES) if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     print(machine_description())
-    print(f"scenario: default journey (queue-free, no post-purchase life or calendar), {HORIZON_DAYS:g} days, seed {args.seed}")
+    print(f"scenario: default journey (queue-free, no post-purchase life, calendar or paid media), {HORIZON_DAYS:g} days, seed {args.seed}")
     table = run_benchmark(sizes, {"baseline": args.max_baseline, "simpy": args.max_simpy}, args.seed)
     print(format_table(table))
     print("peak_rss_mb: peak RSS of a fresh process above its RSS before the run; bytes_per_event: "
