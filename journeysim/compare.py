@@ -34,6 +34,7 @@ from journeysim.config import (
     scenario_from_dict,
 )
 from journeysim.errors import ConfigError, Problem
+from journeysim.media import budget_table
 from journeysim.metrics import ALL
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
@@ -298,7 +299,7 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
         for start in range(done, done + size, REPLICATIONS_PER_CHUNK):
             chunk = range(start, min(start + REPLICATIONS_PER_CHUNK, done + size))
             for state in STATES:
-                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario)
+                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario, spend=runners[state].spend)
                 advance(len(chunk))
         done += size
         if adaptive is None:
@@ -481,7 +482,7 @@ def state_kpis(scenario: Scenario, settings: RunSettings, replications: int | ra
     block = range(replications) if isinstance(replications, int) else replications
     runner = _StateRunner(scenario, settings, settings.seed if seed is None else seed)
     events, customers = runner.run(block)
-    return m.kpi_table(customers, events, by=("replication",))
+    return m.kpi_table(customers, events, by=("replication",), spend=runner.spend)
 
 
 class _StateRunner:
@@ -497,6 +498,8 @@ class _StateRunner:
         self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
         self.compiled = compile_scenario(scenario)
         self.engine = sim.select_engine(self.settings.engine, self.compiled)
+        # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
+        self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
 
     def run(self, replications: range) -> tuple[pd.DataFrame, pd.DataFrame]:
         events, customers = [], []
@@ -520,8 +523,8 @@ class _Tallies:
         self._purchases: list[pd.DataFrame] = []
         self._experiences: list[pd.DataFrame] = []
 
-    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario) -> None:
-        self.kpis.append(m.kpi_table(customers, events, by=("replication",)))
+    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None) -> None:
+        self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend))
         if not self.details:
             return
         touchpoints = m.touchpoint_table(events)

@@ -1,0 +1,406 @@
+"""Sweeps: one tidy table from a Hydra multirun folder, the callback that writes it, and resume.
+
+A multirun folder (``hydra.sweep.dir``) holds one folder per job; a job's result is complete
+when its ``run.json`` exists (:mod:`journeysim.outputs` writes it last). :func:`collect_sweep`
+reads the complete jobs into one table, one row per job, replication and persona: the job
+number and folder, the job's overrides (one typed column per key), seed, replication,
+persona and every KPI of ``metrics_by_replication.csv``. It writes the table as
+``sweep.parquet`` and ``sweep.csv`` next to the job folders and names, in a warning, the jobs
+that did not finish and the jobs the sweep planned but never started.
+
+:class:`CollectSweep` runs it at the end of every multirun (registered under
+``hydra.callbacks`` in ``configs/config.yaml``); ``journeysim-collect PATH`` runs it by hand.
+:func:`skip_completed_job` lets a re-run sweep (``output.resume=true``) skip every job whose
+folder already holds a complete result of the same configuration.
+
+Hydra instantiates the callback for every run, so this module imports no plotting, no
+launcher and nothing that ``journeysim`` itself does not already import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from journeysim.config import config_hash, load_config
+from journeysim.errors import ConfigError
+from journeysim.outputs import COMPLETE_MARKER
+from journeysim.scenario import Scenario
+from journeysim.settings import RunSettings
+
+TABLE_NAME = "sweep"
+JOB_METRICS = "metrics_by_replication.csv"
+# Overrides that change only what a job writes or shows, not its results.
+OUTPUT_ONLY = frozenset({"run.progress", "output.events", "output.figures", "output.resume"})
+# Overrides that get no parameter column: the seed has its own.
+NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class IncompleteSweepWarning(UserWarning):
+    """Some jobs of a sweep have no complete result; the table leaves them out."""
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """One job folder of a sweep."""
+
+    number: int | None
+    folder: Path
+    overrides: tuple[str, ...]
+    complete: bool
+    problem: str = ""  # why the job is not in the table ("" when it is)
+
+
+@dataclass(frozen=True)
+class MissingJob:
+    """A planned job that is not in the table, and why."""
+
+    number: int | None
+    overrides: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class SweepCollection:
+    folder: Path
+    table: pd.DataFrame
+    collected: list[SweepJob]
+    missing: list[MissingJob] = field(default_factory=list)
+    planned: int | None = None  # jobs the sweep's own config asks for, when it can be read
+    files: list[Path] = field(default_factory=list)
+
+    def message(self) -> str:
+        """The warning about missing jobs ("" when every job is in the table)."""
+        if not self.missing:
+            return ""
+        planned = f" of {self.planned} planned" if self.planned is not None else ""
+        lines = [f"{len(self.missing)} jobs of {self.folder} are not in the sweep table ({len(self.collected)}{planned} are):"]
+        for job in self.missing:
+            label = f"#{job.number}" if job.number is not None else "job"
+            lines.append(f"  {label} ({' '.join(job.overrides) or 'no overrides'}): {job.reason}")
+        return "\n".join(lines)
+
+
+def collect_sweep(sweep_dir: str | Path, *, write: bool = True, warn: bool = True) -> SweepCollection:
+    """Read the complete jobs of ``sweep_dir`` into one table; write ``sweep.parquet``/``sweep.csv``.
+
+    Nothing is written when no job is complete. ``warn`` issues an :class:`IncompleteSweepWarning`
+    naming the jobs left out (the callback and the command line print it instead).
+    """
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"no sweep folder {str(sweep_dir)!r}")
+    plan = planned_jobs(sweep_dir)
+    jobs = find_jobs(sweep_dir, plan)
+    collected = [job for job in jobs if job.complete]
+    missing = [MissingJob(job.number, job.overrides, job.problem) for job in jobs if not job.complete]
+    if plan is not None:
+        seen = {job.number for job in jobs}
+        missing += [MissingJob(number, tuple(overrides), "not started") for number, overrides in enumerate(plan) if number not in seen]
+    missing.sort(key=lambda job: (job.number is None, job.number or 0))
+    collection = SweepCollection(sweep_dir, sweep_table(sweep_dir, collected), collected, missing, None if plan is None else len(plan))
+    if write and len(collection.table):
+        collection.files = write_sweep_table(collection.table, sweep_dir)
+    if warn and collection.missing:
+        warnings.warn(collection.message(), IncompleteSweepWarning, stacklevel=2)
+    return collection
+
+
+def find_jobs(sweep_dir: Path, plan: Sequence[Sequence[str]] | None = None) -> list[SweepJob]:
+    """Every job folder under ``sweep_dir`` (one holding ``.hydra/`` or ``run.json``), by number."""
+    jobs = [_read_job(folder, plan) for folder in _job_folders(sweep_dir)]
+    return sorted(jobs, key=lambda job: (job.number is None, job.number or 0, str(job.folder)))
+
+
+def _job_folders(root: Path) -> Iterator[Path]:
+    # Hidden folders are Hydra's, submitit's or a writer's staging area (.partial-*), never jobs.
+    for child in sorted(root.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        if (child / ".hydra").is_dir() or (child / COMPLETE_MARKER).is_file():
+            yield child
+        else:
+            yield from _job_folders(child)
+
+
+def _read_job(folder: Path, plan: Sequence[Sequence[str]] | None) -> SweepJob:
+    hydra_config = (_read_yaml(folder / ".hydra" / "hydra.yaml") or {}).get("hydra") or {}
+    number = (hydra_config.get("job") or {}).get("num")
+    if number is None and folder.name.isdigit():
+        number = int(folder.name)
+    planned = tuple(plan[number]) if plan is not None and number is not None and number < len(plan) else None
+    recorded = _read_yaml(folder / ".hydra" / "overrides.yaml")
+    overrides = tuple(recorded) if isinstance(recorded, list) else planned or ()
+    problem = _result_problem(folder, _read_yaml(folder / ".hydra" / "config.yaml"))
+    foreign = planned is None or (recorded is not None and _model_overrides(overrides) != _model_overrides(planned))
+    if not problem and plan is not None and number is not None and foreign:
+        problem = "holds a job of another sweep (its overrides differ from this sweep's plan)"
+    return SweepJob(number, folder, overrides, complete=not problem, problem=problem)
+
+
+def _model_overrides(overrides: Sequence[str]) -> list[str]:
+    """The overrides that decide a job's results, in a canonical order."""
+    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+") not in OUTPUT_ONLY)
+
+
+def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
+    """Why ``folder`` holds no complete result of the job recorded in ``.hydra/`` ("" if it does)."""
+    marker = folder / COMPLETE_MARKER
+    if not marker.is_file():
+        return "no run.json (interrupted, failed or still running)"
+    try:
+        meta = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"unreadable run.json ({error})"
+    if not (folder / JOB_METRICS).is_file():
+        return f"complete, but without {JOB_METRICS} (not a main journeysim job)"
+    # .hydra/ is rewritten when a job starts: a result that disagrees with it is an older
+    # job's, left behind by a re-run that did not finish.
+    run = (job_config or {}).get("run") or {}
+    scenario = (job_config or {}).get("scenario") or {}
+    recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": run.get("horizon_days"), "scenario": scenario.get("name")}
+    for key, value in recorded.items():
+        if value is not None and key in meta and not _same(value, meta[key]):
+            return f"run.json holds {key}={meta[key]!r} but the job asks for {value!r} (an older result)"
+    return ""
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b
+
+
+def planned_jobs(sweep_dir: Path) -> list[list[str]] | None:
+    """The overrides of every job the sweep asked for, by job number, from ``multirun.yaml``.
+
+    Known for Hydra's basic sweeper and journeysim's design sweeper; ``None`` otherwise.
+    """
+    config = _read_yaml(sweep_dir / "multirun.yaml")
+    if not config:
+        return None
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    hydra_config = config.get("hydra") or {}
+    sweeper = hydra_config.get("sweeper") or {}
+    target = str(sweeper.get("_target_", ""))
+    arguments = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
+    arguments += list((hydra_config.get("overrides") or {}).get("task") or [])
+    try:
+        grid = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(arguments), None)[0]
+        if target.endswith(".BasicSweeper"):
+            return grid
+        if target.endswith(".DesignSweeper"):
+            from hydra_plugins.journeysim_design_sweeper.design_sweeper import (
+                DESIGN_COPY,
+                design_job_overrides,
+                read_design,
+            )
+
+            return design_job_overrides(read_design(sweep_dir / DESIGN_COPY), grid)
+    except (HydraException, ValueError, TypeError, AttributeError, OSError):
+        # e.g. glob(), which needs the config loader, or a design file removed since: the
+        # plan is a check, and the table is built from the job folders without it.
+        return None
+    return None
+
+
+def sweep_table(sweep_dir: Path, jobs: Sequence[SweepJob]) -> pd.DataFrame:
+    """One row per job, replication and persona: job, job_dir, parameters, seed, then the KPIs."""
+    if not jobs:
+        return pd.DataFrame(columns=["job", "job_dir", "seed", "replication", "persona"])
+    parsed = [parameters_of(job.overrides) for job in jobs]
+    keys = list(dict.fromkeys(key for values in parsed for key in values))
+    numbers = [job.number if job.number is not None else index for index, job in enumerate(jobs)]
+    head = pd.DataFrame({"job": pd.Series(numbers, dtype="int64"), "job_dir": [job.folder.relative_to(sweep_dir).as_posix() for job in jobs]})
+    for key in keys:
+        head[key] = typed_column([values.get(key) for values in parsed])
+    head["seed"] = pd.Series([json.loads((job.folder / COMPLETE_MARKER).read_text(encoding="utf-8")).get("seed") for job in jobs], dtype="int64")
+    metrics = pd.concat([pd.read_csv(job.folder / JOB_METRICS).assign(job=number) for job, number in zip(jobs, numbers)], ignore_index=True)
+    table = head.merge(metrics, on="job", how="inner", validate="one_to_many", sort=False)
+    front = ["job", "job_dir", *keys, "seed", "replication", "persona"]
+    table["persona"] = table["persona"].astype(str)
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+@dataclass(frozen=True)
+class _Value:
+    value: Any  # typed as Hydra parses it: int, float, bool, str, None, list, dict
+    text: str  # as written in the override
+
+
+def parameters_of(overrides: Sequence[str]) -> dict[str, _Value]:
+    """The model parameters a job's overrides set (key -> value), as Hydra types them."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    values: dict[str, _Value] = {}
+    for override in OverridesParser.create().parse_overrides(list(overrides)):
+        key = override.key_or_group + (f"@{override.package}" if override.package else "")
+        if override.is_delete() or key in NOT_PARAMETERS:
+            continue
+        values[key] = _Value(override.value(), override.get_value_element_as_str())
+    return values
+
+
+def typed_column(values: Sequence[_Value | None]) -> pd.Series:
+    """Numbers as int64/float64, booleans as boolean, anything else as text; missing as NA."""
+    present = [v.value for v in values if v is not None and v.value is not None]
+    plain = [None if v is None else v.value for v in values]
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.Series(plain, dtype="boolean")
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        if len(present) == len(values) and all(isinstance(v, int) for v in present):
+            return pd.Series(plain, dtype="int64")
+        return pd.Series([np.nan if v is None else float(v) for v in plain], dtype="float64")
+    return pd.Series([None if v is None or v.value is None else v.text for v in values], dtype="str")
+
+
+def write_sweep_table(table: pd.DataFrame, sweep_dir: Path) -> list[Path]:
+    """Write ``sweep.parquet`` and ``sweep.csv``; each appears complete or not at all."""
+    written = []
+    for suffix in ("parquet", "csv"):
+        target = sweep_dir / f"{TABLE_NAME}.{suffix}"
+        staging = sweep_dir / f".{target.name}.partial-{os.getpid()}"
+        try:
+            if suffix == "parquet":
+                table.to_parquet(staging, index=False)
+            else:
+                table.to_csv(staging, index=False)
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
+        written.append(target)
+    return written
+
+
+def response_summary(table: pd.DataFrame, x: str, kpi: str, *, by: Sequence[str] = (), persona: str = "all", confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of ``kpi`` at each value of ``x`` (and of ``by``), over seeds and replications.
+
+    Columns: ``by``..., ``x``, ``mean``, ``ci_low``, ``ci_high``, ``n``.
+    """
+    from scipy import stats  # only summaries need it; keeps the callback's import light
+
+    rows = table.loc[table["persona"] == persona]
+    keys = [*by, x]
+    grouped = rows.groupby(keys, sort=True, dropna=False)[kpi]
+    summary = grouped.agg(mean="mean", sd="std", n="count").reset_index()
+    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(summary["n"] - 1, 1)) * summary["sd"] / np.sqrt(summary["n"])
+    half = half.where(summary["n"] >= 2)
+    summary["ci_low"] = summary["mean"] - half
+    summary["ci_high"] = summary["mean"] + half
+    return summary[[*keys, "mean", "ci_low", "ci_high", "n"]]
+
+
+class CollectSweep(Callback):
+    """Hydra callback: at the end of a multirun, write the sweep table into the sweep folder."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if sweep_dir.is_dir():
+            report(collect_sweep(sweep_dir, warn=False))
+
+
+def report(collection: SweepCollection) -> None:
+    if collection.files:
+        names = " and ".join(str(path) for path in collection.files)
+        print(f"Sweep table: {len(collection.table):,} rows from {len(collection.collected)} jobs written to {names}")
+    else:
+        print(f"Sweep table: no complete job in {collection.folder}; nothing written", file=sys.stderr)
+    if collection.missing:
+        print(f"warning: {collection.message()}", file=sys.stderr)
+
+
+def collect_main(argv: Sequence[str] | None = None) -> int:
+    """``journeysim-collect PATH``: rebuild the sweep table of a multirun folder."""
+    parser = argparse.ArgumentParser(prog="journeysim-collect", description="Collect a journeysim multirun folder into sweep.parquet and sweep.csv.")
+    parser.add_argument("path", type=Path, help="the sweep folder (hydra.sweep.dir)")
+    args = parser.parse_args(argv)
+    if not args.path.is_dir():
+        print(f"journeysim-collect: no sweep folder {str(args.path)!r}", file=sys.stderr)
+        return 2
+    collection = collect_sweep(args.path, warn=False)
+    report(collection)
+    return 0 if collection.files else 1
+
+
+# --- resume ---------------------------------------------------------------------------------
+
+
+def matching_result(folder: str | Path, scenario: Scenario, settings: RunSettings, *, write_events: bool = True, figures: bool = True) -> dict[str, Any] | None:
+    """``run.json`` of ``folder`` when it holds a complete main-job result of this very run, else None.
+
+    Same scenario (config hash of the validated scenario), seed, replications, horizon,
+    arrival window, engine and package version, and every file this run would write.
+    """
+    from journeysim.simulation import package_version
+
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    expected = {
+        "scenario": scenario.name,
+        "config_hash": config_hash(dict(scenario.source)),
+        "seed": settings.seed,
+        "replications": settings.replications,
+        "horizon_days": settings.horizon_days,
+        "arrival_days": settings.arrival_window_days,
+        "journeysim_version": package_version(),
+    }
+    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
+        return None
+    if settings.engine != "auto" and meta.get("engine") != settings.engine:
+        return None
+    needed = {"metrics.csv", JOB_METRICS} | ({"events.parquet"} if write_events else set()) | ({"funnel.png"} if figures else set())
+    files = set(meta.get("files") or ())
+    if not needed <= files or not all((folder / name).is_file() for name in files):
+        return None
+    return meta
+
+
+def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path) -> bool:
+    """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
+
+    The main job calls it first: ``if skip_completed_job(cfg, folder): return``. Experiment
+    jobs and invalid configurations always run (the job reports the problems).
+    """
+    output = cfg.get("output") or {}
+    if not output.get("resume", False) or cfg.get("experiment") is not None:
+        return False
+    try:
+        scenario, settings = load_config(cfg)
+    except ConfigError:
+        return False
+    meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=bool(output.get("figures", True)))
+    if meta is None:
+        return False
+    print(f"journeysim: skipped, {folder} already holds a complete result of this configuration (output.resume=true)")
+    return True
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(collect_main())
