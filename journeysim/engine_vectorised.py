@@ -2,20 +2,25 @@
 
 Round *k* handles the *k*-th touch of every customer still in a journey. It draws the same
 numbers as the SimPy engine (:mod:`journeysim.random_streams`, indexed by customer, touch and
-purpose), applies the same channel choice, delay, horizon rule and outcome thresholds, so for
-a seed both engines produce the same customers and events (floats equal to round-off: numpy
-versus ``math`` functions). Customers are independent without capacity queues, which is what
-makes the rounds exact; :func:`unsupported_features` lists what would break that.
+purpose), applies the same channel choice (a paid prospect's first touch on its channel,
+retargeting by the day's exposure), delay, horizon rule and outcome thresholds, so for a seed
+both engines produce the same customers and events (floats equal to round-off: numpy versus
+``math`` functions). Buyers then live on in rounds of repeat purchases
+(:mod:`journeysim.vectorised_post_purchase`). Customers are independent without capacity
+queues and referrals, which is what makes the rounds exact; :func:`unsupported_features`
+lists what would break that.
 
 Memory layout: the state of open journeys lives in compact arrays that shrink every round;
 each round's touches are kept as one small chunk (customer, time, outcome-table index,
 outcome), and the event columns are built once at the end by scattering the chunks into
-customer-major order: a customer's rows are contiguous and in recording order, so a stable
-sort by time (:func:`canonical_order`) gives the canonical event order.
+customer-major order: a customer's rows are contiguous and in recording order (arrival,
+touches, purchase, then post-purchase events), so a stable sort by time
+(:func:`canonical_order`) gives the canonical event order.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -24,45 +29,44 @@ from journeysim import random_streams as rs
 from journeysim.arrivals import Arrivals
 from journeysim.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.compiled import CompiledScenario
-# (gathering an (n, 3) parameter block per touch costs more than the formula itself).
 from journeysim.distributions import KIND_CODES, kind_quantile, quantile_table
 from journeysim.errors import ConfigError, Problem
-from journeysim.records import ADVANCE, ARRIVAL, CONVERTED, DROP, FRICTION_DROP, LOST, NONE, OPEN, PURCHASE, STAY, TOUCH, canonical_order  # noqa: F401
+from journeysim.records import ADVANCE, ARRIVAL, CONVERTED, DROP, FRICTION_DROP, LOST, NONE, OPEN, ORGANIC, PAID, PURCHASE, STAY, TOUCH, canonical_order  # noqa: F401
 from journeysim.scenario import Scenario
+from journeysim.vectorised_post_purchase import RepeatPurchases
 
 
 def unsupported_features(compiled: CompiledScenario) -> list[str]:
     """Why the vectorised engine cannot run ``compiled`` exactly (empty when it can).
 
-    Rounds are exact only when customers do not interact and every journey ends at its
-    purchase: capacity queues couple customers, and the post-purchase life (repeat purchases,
-    advocacy, referrals, a finite market) is simulated by the SimPy engine only.
-    Persona patience matters only in a queue, so it is no obstacle on its own.
+    Rounds are exact only when customers do not interact: capacity queues couple customers,
+    and so do advocates' referrals and a finite market (customers bring in or use up other
+    customers); those run on the SimPy engine only. Repeat purchases and churn (loyalty) and
+    paid media (paid prospects, retargeting) are per customer, so they are no obstacle; nor is
+    persona patience, which matters only in a queue.
     """
     scenario = compiled.scenario
     reasons = [f"capacity queues at channel {name!r}" for name, channel in scenario.channels.items() if channel.capacity is not None]
     for name, persona in scenario.personas.items():
-        if persona.loyalty is not None:
-            reasons.append(f"repeat purchases and churn (loyalty) of persona {name!r}")
         if persona.advocacy is not None:
             reasons.append(f"advocacy and referrals of persona {name!r}")
     if scenario.market is not None:
         reasons.append("a finite market (Bass diffusion with referrals)")
-    for name in scenario.budget:
-        reasons.append(f"paid media on channel {name!r} (paid prospects and retargeting)")
     return reasons
 
 
-def journey_only(scenario: Scenario) -> Scenario:
-    """The scenario's pre-purchase journey alone, which the vectorised engine runs: channels
-    without capacity (no queues, schedules or service times) and personas without loyalty or
-    advocacy. Arrivals, calendar, touchpoints and frictions are unchanged."""
+def journey_only(scenario: Scenario, *, keep_loyalty: bool = False) -> Scenario:
+    """The scenario's pre-purchase journey alone: channels without capacity (no queues,
+    schedules or service times) and personas without advocacy and, unless ``keep_loyalty``,
+    without loyalty (repeat purchases and churn). Arrivals, calendar, budget, touchpoints and
+    frictions are unchanged. Both forms run on the vectorised engine; the default keeps its
+    historical meaning (the journey up to the first purchase, as the benchmarks measure it)."""
     changes: dict[str, Any] = {}
     for name, channel in scenario.channels.items():
         if channel.capacity is not None:
             changes.update({f"channels.{name}.{key}": None for key in ("capacity", "service_time_days", "schedule")})
     for name, persona in scenario.personas.items():
-        for key in ("loyalty", "advocacy"):
+        for key in ("advocacy",) if keep_loyalty else ("loyalty", "advocacy"):
             if getattr(persona, key) is not None:
                 changes[f"personas.{name}.{key}"] = None
     return scenario.with_changes(changes) if changes else scenario
@@ -82,11 +86,13 @@ class VectorisedJourneyEngine:
         self._n_stages, self._n_channels = n_stages, n_channels
         cells = self._cells = n_personas * n_stages * n_channels
         # Tables indexed by row = persona * stages + stage and cell = row * channels + channel.
-        self._cumulative = compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels)
-        self._channel_lookup = _channel_lookup(self._cumulative)
+        self._choose = _ChannelChoice(compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels))
+        self._retargeted: dict[int, _ChannelChoice | None] = {}  # by days of the horizon
         self._delay_code = compiled.delay_code.reshape(-1)
         self._delay_params = [np.ascontiguousarray(compiled.delay_params[..., i].reshape(-1)) for i in range(3)]
         journey = compiled.choice_probability[:, : compiled.n_journey_stages] > 0
+        for name in compiled.scenario.budget:  # a paid prospect's first touch, whatever its affinity
+            journey[:, 0, compiled.channels.index(name)] = True
         self._delay_kinds = [(kind, code) for kind, code in KIND_CODES.items() if (compiled.delay_code[:, : compiled.n_journey_stages][journey] == code).any()]
         self._next_stage = compiled.next_stage.reshape(-1)
         # Outcome tables indexed by cut = cell + switched * cells: plain touches, then channel-switching ones.
@@ -97,17 +103,19 @@ class VectorisedJourneyEngine:
         self._has_switch = compiled.has_switch_friction
         self._cost = compiled.cost_per_contact.astype(np.float64)
         # Event columns are looked up by "event cell": cut for a touch, cut + 2 cells for the
-        # purchase after it, 4 cells for an arrival.
+        # purchase after it, 4 cells for an arrival, then the post-purchase events' cells.
+        self._arrival_cell = 4 * cells
+        self._repeats = RepeatPurchases(compiled, self._arrival_cell + 1, self._choose)
+        post_stage, post_channel, post_event, post_emotion, post_cost = self._repeats.event_cells()
         cell_stage = np.tile(np.repeat(np.arange(n_stages), n_channels), n_personas)
         cell_channel = np.tile(np.arange(n_channels), n_personas * n_stages)
         purchase = np.full(cells, compiled.purchase_index)
-        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0]]).astype(np.int8)
-        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE]]).astype(np.int8)
-        self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL]]).astype(np.int8)
-        self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan)]).astype(np.float32)
+        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage]).astype(np.int8)
+        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(np.int8)
+        self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event]).astype(np.int8)
+        self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan), post_emotion]).astype(np.float32)
         cost = self._cost[cell_channel]
-        self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan]]).astype(np.float32)
-        self._arrival_cell = 4 * cells
+        self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan], post_cost]).astype(np.float32)
 
     def run(
         self,
@@ -129,9 +137,12 @@ class VectorisedJourneyEngine:
             mask = persona == p
             if mask.any():
                 keys[mask] = rs.customer_keys(replication_key, p, arrivals.persona_customer[mask])
+        first_channel = np.asarray(arrivals.first_channels(), dtype=np.intp)
+        paid = np.flatnonzero(first_channel != NONE)
         customers = {
             "persona": persona.astype(np.int8),
-            "persona_customer": np.asarray(arrivals.persona_customer, dtype=np.int32),
+            "persona_customer": np.asarray(arrivals.persona_customer, dtype=np.int64),  # paid prospects' numbers exceed 2**40
+            "source": np.where(first_channel != NONE, PAID, ORGANIC).astype(np.int8),
             "arrival_days": np.asarray(arrivals.time_days, dtype=np.float64),
             "outcome": np.full(n, OPEN, dtype=np.int8),
             "final_stage": np.zeros(n, dtype=np.int8),
@@ -139,19 +150,31 @@ class VectorisedJourneyEngine:
             "touches": np.zeros(n, dtype=np.int32),
             "lost_to_friction": np.zeros(n, dtype=bool),
             "time_to_convert_days": np.full(n, np.nan),
+            "repeat_purchases": np.zeros(n, dtype=np.int32),
+            "churned": np.zeros(n, dtype=bool),
+            "loyal": np.zeros(n, dtype=bool),
             "emotion_sum": np.zeros(n),
             "revenue": np.zeros(n),
             "contact_cost": np.zeros(n),
         }
-        chunks = self._journeys(customers, keys, persona, horizon_days, on_customers)
-        return self._event_columns(customers, chunks), customers
+        first = (paid, first_channel[paid]) if paid.size else None
+        chunks, purchases = self._journeys(customers, keys, persona, horizon_days, first, on_customers)
+        purchase_value = customers["revenue"][customers["outcome"] == CONVERTED]  # before repeat purchases add to it
+        post_events, post_chunks = None, []
+        if purchases:
+            buyer, buyer_key, purchase_days = (np.concatenate(column) for column in zip(*purchases))
+            post_events, post_chunks = self._repeats.run(customers, buyer, buyer_key, purchase_days, horizon_days)
+        return self._event_columns(customers, chunks, purchase_value, post_events, post_chunks), customers
 
     # -- the rounds ----------------------------------------------------------------------
 
-    def _journeys(self, customers: dict, keys: np.ndarray, persona: np.ndarray, horizon: float, on_customers) -> list[tuple]:
+    def _journeys(self, customers: dict, keys: np.ndarray, persona: np.ndarray, horizon: float, first, on_customers) -> tuple[list[tuple], list[tuple]]:
         """Advance all journeys round by round, filling ``customers``; returns one chunk of
-        touches per round: (touch index, customer, time, cut, outcome)."""
+        touches per round, (touch index, customer, time, cut, outcome), and, when buyers live
+        on after their purchase, one chunk of purchases per round, (customer, key, time).
+        ``first`` is (customers, channel) of paid prospects' first touches, or None."""
         n_channels = self._n_channels
+        choose, rows_per_day, last_day = self._channel_choice(horizon)
         # State of the open journeys, compacted every round; customer indices stay ascending.
         customer = np.arange(len(keys), dtype=np.intp)
         key = keys
@@ -160,10 +183,16 @@ class VectorisedJourneyEngine:
         now = customers["arrival_days"]
         emotion_sum = np.zeros(len(keys))
         contact_cost = np.zeros(len(keys))
-        chunks = []
+        chunks, purchases = [], []
         touch = 0
         while customer.size:
-            channel = self._choose(row, rs.touch_uniforms(key, touch, rs.CHANNEL))
+            u = rs.touch_uniforms(key, touch, rs.CHANNEL)
+            if rows_per_day:  # retargeting: the choice of the day the customer decides on
+                channel = choose(np.minimum(now.astype(np.intp), last_day) * rows_per_day + row, u)
+            else:
+                channel = choose(row, u)
+            if touch == 0 and first is not None:
+                channel[first[0]] = first[1]  # round 0 holds every customer, in arrival order
             cell = row * n_channels + channel
             when = now + self._delays(cell, rs.touch_uniforms(key, touch, rs.DELAY))
             inside = when < horizon
@@ -202,6 +231,8 @@ class VectorisedJourneyEngine:
                 buyers = np.flatnonzero(bought)
                 if buyers.size:
                     self._purchase(customers, customer[buyers], key[buyers], touch, when[buyers])
+                    if self._repeats.active:
+                        purchases.append((customer[buyers], key[buyers], when[buyers]))
                 if on_customers is not None:
                     on_customers(len(done))
                 keep = np.flatnonzero(~ended)
@@ -210,19 +241,24 @@ class VectorisedJourneyEngine:
             else:
                 previous, now = channel, when
             touch += 1
-        return chunks
+        return chunks, purchases
 
-    def _choose(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """The channel of each touch: ``bisect_right(cumulative[row], u)``, by table lookup."""
-        bins = (u * _CHOICE_BINS).astype(np.intp)  # exact: the bin count is a power of two
-        channel = self._channel_lookup[row * _CHOICE_BINS + bins].astype(np.intp)
-        unsure = np.flatnonzero(channel < 0)
-        if unsure.size:  # a cumulative boundary falls inside the bin: compare exactly
-            channel[unsure] = (self._cumulative[row[unsure]] <= u[unsure, None]).sum(axis=1)
-        return channel
+    def _channel_choice(self, horizon: float) -> tuple[_ChannelChoice, int, int]:
+        """(choice, rows per day, last day): with retargeting, rows of the day tables
+        ``compiled.retargeted_choice`` (day * rows per day + row), else the plain table (0, 0)."""
+        days = math.ceil(horizon) + 1  # as the SimPy engine builds it
+        if days not in self._retargeted:
+            table = self.compiled.retargeted_choice(days)
+            self._retargeted[days] = None if table is None else _ChannelChoice(table.reshape(-1, self._n_channels))
+        choice = self._retargeted[days]
+        if choice is None:
+            return self._choose, 0, 0
+        return choice, self._cells // self._n_channels, days - 1
 
     def _delays(self, cell: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Touch delays by inverse transform, the formulas of :func:`journeysim.distributions.quantile_table`."""
+        """Touch delays by inverse transform, the formulas of :func:`journeysim.distributions.quantile_table`
+        per kind on parameter columns (gathering an (n, 3) parameter block per touch costs
+        more than the formula itself)."""
         low, middle, high = self._delay_params
         if len(self._delay_kinds) == 1:
             kind = self._delay_kinds[0][0]
@@ -252,11 +288,14 @@ class VectorisedJourneyEngine:
 
     # -- the event log -------------------------------------------------------------------
 
-    def _event_columns(self, customers: dict, chunks: list[tuple]) -> dict[str, np.ndarray]:
+    def _event_columns(self, customers: dict, chunks: list[tuple], purchase_value: np.ndarray, post_events: np.ndarray | None, post_chunks: list[tuple]) -> dict[str, np.ndarray]:
         """Event columns in customer-major order: a customer's arrival at its offset, its k-th
-        touch at offset 1 + k, and its purchase right after the converting touch."""
+        touch at offset 1 + k, its purchase right after the converting touch, and its
+        post-purchase events after that, in slot order."""
         converted = customers["outcome"] == CONVERTED
         per_customer = 1 + customers["touches"].astype(np.int64) + converted
+        if post_events is not None:
+            per_customer += post_events
         total = int(per_customer.sum())
         offset = np.zeros(len(per_customer), dtype=np.int64)
         np.cumsum(per_customer[:-1], out=offset[1:])
@@ -273,10 +312,17 @@ class VectorisedJourneyEngine:
             event_cell[at] = cut
             outcome[at] = touch_outcome
         value = np.full(total, np.nan, dtype=np.float32)
-        bought = offset[converted] + per_customer[converted] - 1
+        bought = offset[converted] + 1 + customers["touches"][converted]
         time_days[bought] = time_days[bought - 1]
         event_cell[bought] = event_cell[bought - 1] + 2 * self._cells
-        value[bought] = customers["revenue"][converted]
+        value[bought] = purchase_value
+        post_chunks.reverse()
+        while post_chunks:
+            customer, slot, when, cell, post_value = post_chunks.pop()
+            at = offset[customer] + customers["touches"][customer] + 2 + slot  # after the arrival, touches and purchase
+            time_days[at] = when
+            event_cell[at] = cell
+            value[at] = post_value
         return {
             "customer_id": np.repeat(np.arange(len(per_customer), dtype=np.int32), per_customer),
             "persona": np.repeat(customers["persona"], per_customer),
@@ -292,6 +338,25 @@ class VectorisedJourneyEngine:
 
 
 _CHOICE_BINS = 1 << 12
+_MAX_LOOKUP_ROWS = 4096  # 16 MiB of lookup table; beyond (long retargeted horizons) compare exactly
+
+
+class _ChannelChoice:
+    """``bisect_right(cumulative[row], u)`` for many rows at once, by table lookup."""
+
+    def __init__(self, cumulative: np.ndarray) -> None:
+        self.cumulative = cumulative
+        self.lookup = _channel_lookup(cumulative) if len(cumulative) <= _MAX_LOOKUP_ROWS else None
+
+    def __call__(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+        if self.lookup is None:
+            return (self.cumulative[row] <= u[:, None]).sum(axis=1)
+        bins = (u * _CHOICE_BINS).astype(np.intp)  # exact: the bin count is a power of two
+        channel = self.lookup[row * _CHOICE_BINS + bins].astype(np.intp)
+        unsure = np.flatnonzero(channel < 0)
+        if unsure.size:  # a cumulative boundary falls inside the bin: compare exactly
+            channel[unsure] = (self.cumulative[row[unsure]] <= u[unsure, None]).sum(axis=1)
+        return channel
 
 
 def _channel_lookup(cumulative: np.ndarray) -> np.ndarray:
@@ -305,5 +370,3 @@ def _channel_lookup(cumulative: np.ndarray) -> np.ndarray:
         below_high = np.searchsorted(cumulative[r], edges[1:], side="left")  # entries < bin end
         table[r] = np.where(below_high > at_low, -1, at_low)
     return table.reshape(-1)
-
-

@@ -1,5 +1,6 @@
-"""The vectorised engine: draw-for-draw equal to the SimPy engine, exact against the absorbing
-chain, reproducible, chunk-size independent when streamed, and refusing what it cannot run."""
+"""The vectorised engine: draw-for-draw equal to the SimPy engine (journeys, repeat purchases
+and churn, paid media), exact against the absorbing chain and BG/NBD, reproducible,
+chunk-size independent when streamed, and refusing what it cannot run."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import journeysim as js
 from journeysim.engine_vectorised import canonical_order, journey_only, unsupported_features
 from journeysim.compiled import compile_scenario
 from journeysim.exact import solve
+from journeysim.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
 from journeysim.streaming import simulate_to_parquet
 
 Z99 = 2.5758293035489
@@ -98,8 +100,13 @@ SCENARIOS = scenarios()
 
 
 def assert_same_tables(a: js.SimulationResult, b: js.SimulationResult) -> None:
-    pd.testing.assert_frame_equal(a.customers, b.customers, check_exact=False, rtol=1e-9)
-    pd.testing.assert_frame_equal(a.events, b.events, check_exact=False, rtol=1e-9)
+    """Customers and events equal: floats to round-off (rtol 1e-9), everything else exactly.
+    (Split because pandas compares categoricals element by element when not exact: slow.)"""
+    for name in ("customers", "events"):
+        left, right = getattr(a, name), getattr(b, name)
+        floats = left.select_dtypes("floating").columns
+        pd.testing.assert_frame_equal(left.drop(columns=floats), right.drop(columns=floats), check_exact=True)
+        pd.testing.assert_frame_equal(left[floats], right[floats], check_exact=False, rtol=1e-9)
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -257,7 +264,195 @@ def test_refuses_capacity_queues_and_auto_falls_back():
     assert js.simulate(js.scenario_from_dict(data), seed=1, horizon_days=5, engine="auto", progress=False).metadata["engine"] == "vectorised"
 
 
-def test_refuses_post_purchase_life_of_the_default_scenario():
-    reasons = unsupported_features(compile_scenario(js.load_scenario()))
-    assert any("loyalty" in reason for reason in reasons) and any("advocacy" in reason for reason in reasons)
-    assert unsupported_features(compile_scenario(journey_only(js.load_scenario()))) == []
+def test_refuses_advocacy_of_the_default_scenario_but_not_its_loyalty():
+    default = js.load_scenario()
+    reasons = unsupported_features(compile_scenario(default))
+    assert any("advocacy and referrals of persona 'digital_native'" in reason for reason in reasons)
+    assert any("capacity queues at channel 'store'" in reason for reason in reasons)
+    assert not any("loyalty" in reason for reason in reasons)
+    with pytest.raises(js.ConfigError) as error:
+        js.simulate(default, seed=1, horizon_days=3, engine="vectorised", progress=False)
+    assert "advocacy and referrals of persona" in str(error.value) and "run.engine" in str(error.value)
+    # Without queues: advocacy alone is refused, and auto falls back to SimPy for it.
+    advocates = without_queues_and_advocacy(default).with_changes(
+        {"word_of_mouth_channel": "word_of_mouth", "personas.store_loyal.advocacy": {"probability": 0.3, "referral_rate_per_day": 0.05}}
+    )
+    assert unsupported_features(compile_scenario(advocates)) == ["advocacy and referrals of persona 'store_loyal'"]
+    assert js.simulate(advocates, seed=1, horizon_days=3, engine="auto", progress=False).metadata["engine"] == "simpy"
+    # journey_only strips loyalty by default (the pre-purchase journey), keeps it on request.
+    assert all(p.loyalty is None for p in journey_only(default).personas.values())
+    kept = journey_only(default, keep_loyalty=True)
+    assert all(p.loyalty is not None and p.advocacy is None for p in kept.personas.values())
+    assert unsupported_features(compile_scenario(journey_only(default))) == unsupported_features(compile_scenario(kept)) == []
+
+
+def test_auto_picks_the_vectorised_engine_for_loyalty_and_paid_media():
+    for name in ("loyalty_after_2", "paid_media"):
+        result = js.simulate(POST_PURCHASE_SCENARIOS[name], seed=1, horizon_days=10, engine="auto", progress=False)
+        assert result.metadata["engine"] == "vectorised", name
+        assert result.metadata["engine_choice"] == "auto chose vectorised"
+
+
+# -- after the first purchase, and paid media ------------------------------------------
+
+
+def with_loyalty(loyal_after: tuple[int, int], post_purchase_stages: bool = True) -> dict:
+    """every_delay with repeat purchases: ``online`` heterogeneous in rate and churn (gamma,
+    beta) with churn rising as satisfaction falls, ``offline`` gamma rates and one churn
+    probability, and a third persona without loyalty. ``loyal_after`` per loyal persona."""
+    data = every_delay_data()
+    if post_purchase_stages:
+        data["stages"] = data["stages"] + ["loyalty", "advocacy"]
+    online, offline = loyal_after
+    data["personas"]["online"]["loyalty"] = {
+        "purchase_rate_per_day": 0.15, "rate_shape": 0.8, "churn_probability": 0.3, "churn_concentration": 2.5,
+        "satisfaction_churn_slope": 3.0, "loyal_after_repeats": online,
+    }  # fmt: skip
+    data["personas"]["offline"]["loyalty"] = {"purchase_rate_per_day": 0.1, "rate_shape": 2.0, "churn_probability": 0.25, "loyal_after_repeats": offline}
+    data["personas"]["browser"] = {**copy.deepcopy(data["personas"]["offline"]), "arrival_rate_per_day": 20.0}
+    del data["personas"]["browser"]["loyalty"]
+    return data
+
+
+def with_paid_media() -> dict:
+    """every_delay with paid media on two channels: social (retargeting, carry-over, a spend
+    plan; the offline persona never picks social itself) and store (a selling channel, so
+    buyers' repeat purchases there cost nothing per contact), and loyalty."""
+    data = with_loyalty((1, 2))
+    data["personas"]["offline"]["affinity"]["social"] = 0.0
+    data["budget"] = {
+        "social": {
+            "spend_per_day": 80.0, "max_arrivals_per_day": 60.0, "half_saturation": 100.0, "hill_shape": 1.5,
+            "adstock_decay": 0.5, "retargeting_lift": 4.0, "plan": [{"from_day": 6.0, "to_day": 13.0, "spend_per_day": 400.0}],
+        },
+        "store": {"spend_per_day": 50.0, "max_arrivals_per_day": 20.0, "half_saturation": 60.0, "retargeting_lift": 1.5, "audience": {"offline": 1.0}},
+    }  # fmt: skip
+    return data
+
+
+def paid_only_channel_data() -> dict:
+    """A paid channel nobody picks by affinity, whose first touch has the journey's only
+    exponential delay: paid prospects alone reach it."""
+    from conftest import tiny_scenario_data
+
+    data = tiny_scenario_data()
+    data["channels"]["video"] = {"mode": "online", "cost_per_contact": 0.5}
+    data["touchpoints"]["awareness"]["video"] = {"delay_days": {"dist": "exponential", "mean": 2.0}, "advance": 0.6, "drop": 0.2, "emotion": 0.3}
+    data["arrival_rate_per_day"] = 60.0
+    data["budget"] = {"video": {"spend_per_day": 100.0, "max_arrivals_per_day": 100.0, "half_saturation": 50.0}}
+    return data
+
+
+def without_queues_and_advocacy(scenario: js.Scenario) -> js.Scenario:
+    """``scenario`` with capacity channels made plain (no servers, schedules or service times)
+    and no advocacy or word-of-mouth channel; loyalty, calendar and budget unchanged."""
+    changes: dict = {"word_of_mouth_channel": None}
+    for name, channel in scenario.channels.items():
+        if channel.capacity is not None:
+            changes.update({f"channels.{name}.{key}": None for key in ("capacity", "service_time_days", "schedule")})
+    for name, persona in scenario.personas.items():
+        if persona.advocacy is not None:
+            changes[f"personas.{name}.advocacy"] = None
+    return scenario.with_changes(changes)
+
+
+POST_PURCHASE_SCENARIOS = {
+    "loyalty_after_2": js.scenario_from_dict(with_loyalty((2, 0))),
+    "loyalty_after_0": js.scenario_from_dict(with_loyalty((0, 1), post_purchase_stages=False)),
+    "paid_media": js.scenario_from_dict(with_paid_media()),
+    "paid_only_channel": js.scenario_from_dict(paid_only_channel_data()),
+    "default_without_queues_and_advocacy": without_queues_and_advocacy(js.load_scenario()).with_changes({"arrival_rate_per_day": 60.0}),
+}
+
+
+def same_instant_sequences(events: pd.DataFrame) -> set[tuple[str, ...]]:
+    """Post-purchase events of one customer at one instant, in table order."""
+    instants = events[events["event"].isin(["purchase", "repeat_purchase", "loyal", "churn"])]
+    return set(instants.groupby(["replication", "customer_id", "time_days"], observed=True)["event"].agg(tuple))
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("name", list(POST_PURCHASE_SCENARIOS))
+def test_post_purchase_and_paid_media_same_tables_as_simpy(name, seed):
+    """Also events at one instant, in SimPy's recording order: purchase then loyal (loyal
+    after 0 repeats); repeat purchase, loyal, churn (churn at the repeat that makes loyal)."""
+    scenario = POST_PURCHASE_SCENARIOS[name]
+    run = dict(seed=seed, horizon_days=60, replications=2, progress=False)
+    simpy = js.simulate(scenario, engine="simpy", **run)
+    vectorised = js.simulate(scenario, engine="vectorised", **run)
+    assert vectorised.metadata["engine"] == "vectorised" and set(simpy.customers["replication"]) == {0, 1}
+    events, customers = simpy.events, simpy.customers
+    counts = events["event"].value_counts()
+    if any(p.loyalty is not None for p in scenario.personas.values()):
+        # The comparison covers repeat purchases, loyalty, and churn before and after loyalty.
+        assert counts["repeat_purchase"] > 100 and counts["loyal"] > 20 and counts["churn"] > 20, counts
+        churn_stages = set(events.loc[events["event"] == "churn", "stage"])
+        assert churn_stages == ({"purchase", "loyalty"} if "loyalty" in scenario.stages else {"purchase"})
+        assert customers["churned"].any() and (customers["active_at_horizon"] & (customers["repeat_purchases"] > 0)).any()
+        sequences = same_instant_sequences(events)
+        loyal_after = {p.loyalty.loyal_after_repeats for p in scenario.personas.values() if p.loyalty is not None}
+        assert (("purchase", "loyal") in sequences) == (0 in loyal_after)
+        assert ("repeat_purchase", "loyal", "churn") in sequences
+    if scenario.budget:
+        assert (customers["source"] == "paid").sum() > 500 and (customers["source"] == "organic").sum() > 500
+    assert_same_tables(simpy, vectorised)
+
+
+def test_paid_media_changes_choices_through_retargeting():
+    """The paid-media comparison is sensitive to retargeting: without the lift the organic
+    customers' journeys change (and paid prospects start on their channel either way)."""
+    data = with_paid_media()
+    run = dict(seed=11, horizon_days=30, engine="vectorised", progress=False)
+    lifted = js.simulate(js.scenario_from_dict(data), **run)
+    for budget in data["budget"].values():
+        budget["retargeting_lift"] = 0.0
+    flat = js.simulate(js.scenario_from_dict(data), **run)
+    organic = lambda c: c.loc[c["source"] == "organic", ["touches", "final_channel"]].reset_index(drop=True)  # noqa: E731
+    assert not organic(lifted.customers).equals(organic(flat.customers))
+    events, customers = lifted.events, lifted.customers
+    first = events[events["event"] == "touch"].groupby("customer_id").first()
+    paid = customers.loc[customers["source"] == "paid", "customer_id"]
+    assert set(first.loc[first.index.isin(paid), "channel"]) == {"social", "store"}
+    assert (events.loc[events["channel"].isin(["social", "store"]) & events["event"].isin(["touch", "repeat_purchase"]), "cost"] == 0).all()
+
+
+def test_streamed_loyalty_tables_do_not_depend_on_chunk_size(tmp_path):
+    scenario = POST_PURCHASE_SCENARIOS["loyalty_after_2"]
+    settings = js.RunSettings(seed=4, horizon_days=40, progress=False)
+    small = simulate_to_parquet(scenario, settings, tmp_path / "small", chunk_customers=900)
+    simulate_to_parquet(scenario, settings, tmp_path / "large", chunk_customers=5000)
+    for name in ("events.parquet", "customers.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "small" / name), pd.read_parquet(tmp_path / "large" / name), check_exact=True)
+    memory = js.simulate(scenario, settings, engine="vectorised")
+    pd.testing.assert_frame_equal(small.customers, memory.customers)
+    events = pd.read_parquet(tmp_path / "small" / "events.parquet")
+    assert (events["event"] == "repeat_purchase").sum() > 50
+    order = np.lexsort((events["customer_id"], events["time_days"]))
+    pd.testing.assert_frame_equal(events.iloc[order].reset_index(drop=True), memory.events)
+
+
+@pytest.mark.statistical
+def test_repeat_purchases_agree_with_bgnbd():
+    """200 000 customers arrive at 0 and buy at once (the setup of test_loyalty), with the
+    CDNOW parameters of FHL (2005) in days, followed 78 weeks by the vectorised engine. At
+    13, 26, 52 and 78 weeks the mean repeat count lies within a 99 % interval of E[X(t)]
+    (CLT: z * s / sqrt(n), about 0.02 at 78 weeks) and the share without a repeat within
+    z * sqrt(p0 (1 - p0) / n) of P(X(t) = 0) (binomial, about 0.002)."""
+    from test_loyalty import ALPHA_DAYS, A, B, R, instant_buyers
+
+    loyalty = {"purchase_rate_per_day": R / ALPHA_DAYS, "rate_shape": R, "churn_probability": A / (A + B), "churn_concentration": A + B}
+    scenario, arrivals = instant_buyers(loyalty, 200_000)
+    result = js.simulate(scenario, seed=2005, horizon_days=546, arrivals=arrivals, engine="auto", progress=False)
+    assert result.metadata["engine"] == "vectorised"
+    customers, n = result.customers, len(result.customers)
+    assert (customers["outcome"] == "converted").all() and n == 200_000
+    repeats = result.events[result.events["event"] == "repeat_purchase"]
+    for weeks in (13, 26, 52, 78):
+        t = weeks * 7.0
+        counts = np.bincount(repeats.loc[repeats["time_days"] <= t, "customer_id"], minlength=n)
+        expected = float(bgnbd_expected_repeats(t, R, ALPHA_DAYS, A, B))
+        half = Z99 * counts.std(ddof=1) / np.sqrt(n)
+        assert abs(counts.mean() - expected) <= half, (weeks, counts.mean(), expected, half)
+        p0 = float(bgnbd_probability_no_repeat(t, R, ALPHA_DAYS))
+        assert abs((counts == 0).mean() - p0) <= Z99 * np.sqrt(p0 * (1 - p0) / n), (weeks, (counts == 0).mean(), p0)
+    np.testing.assert_array_equal(counts, customers["repeat_purchases"].to_numpy())

@@ -1,0 +1,678 @@
+"""The budget optimiser: the daily spend split of the paid channels that does best.
+
+Modes (:func:`optimise_budget`):
+
+* **fixed total** (default): maximise an objective (:data:`OBJECTIVES`) over the split of
+  a fixed total daily spend, with per-channel bounds and channels held fixed;
+* **target**: the least total daily spend (and its split) whose objective reaches ``target``;
+* **CPA ceiling**: the best split whose cost per acquisition stays at or below
+  ``max_cost_per_acquisition``, spending at most the total (less when the ceiling binds).
+
+The objective is *simulated*. With a fixed seed and replications, a split's objective is a
+deterministic function of the split: every split meets the same customers with the same
+random numbers (common random numbers; paid prospects are thinned from one candidate stream
+per channel, so more spend keeps a superset of them). The search has two stages:
+
+1. a smooth surrogate, fitted to a few simulated splits: per channel, a quadratic in the
+   channel's mean exposure over the horizon (adstock + Hill, :mod:`journeysim.media`, exact),
+   maximised with SciPy (SLSQP) under the bounds and the total;
+2. a pattern search on the simulated objective itself from the surrogate's answer: move
+   ``step`` EUR/day from one free channel to another while that improves it, halving the step
+   down to ``resolution`` x the total.
+
+With ``fast=True`` both stages simulate :func:`journeysim.engine_vectorised.journey_only`
+(no capacity queues, no advocacy; loyalty kept) on the vectorised engine. The answer is then
+re-checked on the full scenario by a paired comparison, current vs recommended
+(:func:`journeysim.compare.compare`), which gives the expected gain with its interval.
+Marginal returns (objective per extra EUR/day, central differences with common random numbers)
+are reported at the current and the recommended split.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from journeysim.budget import check_paid_channel, set_spend
+from journeysim.errors import ConfigError, Problem
+from journeysim.media import exposure_of
+from journeysim.media import horizon_days as whole_days
+from journeysim.scenario import Scenario
+from journeysim.settings import RunSettings
+
+OBJECTIVES: dict[str, str] = {
+    "conversions": "new customers (first purchases) per replication",
+    "revenue": "revenue per replication (first and repeat purchases)",
+    "profit": "revenue - total cost (contact cost + media spend) per replication",
+    "loyal_customers": "customers who became loyal, per replication",
+}
+# Objectives that grow with spend: the target mode searches the least total that reaches one.
+GROWING = ("conversions", "revenue", "loyal_customers")
+OUTCOMES = ["conversions", "revenue", "contact_cost", "media_spend", "loyal_customers"]
+FIXED_TOTAL, TARGET, CPA_CEILING = "fixed_total", "target", "cpa_ceiling"
+
+
+@dataclass(frozen=True)
+class ChannelBounds:
+    min_spend_per_day: float = 0.0
+    max_spend_per_day: float | None = None
+
+
+# -- the simulated objective ---------------------------------------------------------------
+
+
+class SplitObjective:
+    """Outcomes of a daily spend split per replication, simulated with one seed: a
+    deterministic function of the split (cached). ``fast`` simulates the journey-only
+    scenario (no queues, no advocacy) on the vectorised engine."""
+
+    def __init__(self, scenario: Scenario, objective: str, settings: RunSettings, fast: bool = True) -> None:
+        if fast:
+            from journeysim.engine_vectorised import journey_only
+
+            scenario = journey_only(scenario, keep_loyalty=True)
+        self.scenario = scenario
+        self.objective = objective
+        self.settings = replace(settings, progress=False)
+        self.fast = fast
+        self.history: list[dict[str, Any]] = []
+        self.stage = "search"  # what the simulated splits are for, recorded in the trace
+        self._cache: dict[tuple, pd.DataFrame] = {}
+
+    def variant(self, spend: Mapping[str, float]) -> Scenario:
+        """The scenario with these channels' ``spend_per_day``. Built by replacing the frozen
+        budget entries (validating through the config layer costs far more than a run); the
+        optimiser validates the split once, up front, and the answer again at the end."""
+        budget = dict(self.scenario.budget)
+        source = dict(self.scenario.source)
+        source["budget"] = {name: dict(spec) for name, spec in source.get("budget", {}).items()}
+        for channel, value in spend.items():
+            budget[channel] = replace(budget[channel], spend_per_day=float(value))
+            source["budget"][channel]["spend_per_day"] = float(value)
+        return replace(self.scenario, budget=MappingProxyType(budget), source=MappingProxyType(source))
+
+    def outcomes(self, spend: Mapping[str, float]) -> pd.DataFrame:
+        """Per replication: conversions, revenue, contact cost, media spend, loyal customers."""
+        key = tuple(sorted((c, round(float(v), 6)) for c, v in spend.items()))
+        if key not in self._cache:
+            from journeysim.simulation import simulate
+
+            result = simulate(self.variant(spend), self.settings, keep_events=False)
+            self._cache[key] = outcomes_per_replication(result.customers, result.spend, self.settings.replications)
+            self.history.append({"stage": self.stage, **dict(spend), self.objective: objective_values(self._cache[key], self.objective).mean()})
+        return self._cache[key]
+
+    def value(self, spend: Mapping[str, float]) -> float:
+        return float(objective_values(self.outcomes(spend), self.objective).mean())
+
+    def cost_per_acquisition(self, spend: Mapping[str, float]) -> float:
+        table = self.outcomes(spend)
+        conversions = table["conversions"].sum()
+        return float((table["contact_cost"].sum() + table["media_spend"].sum()) / conversions) if conversions else math.inf
+
+    @property
+    def evaluations(self) -> int:
+        return len(self._cache)
+
+
+def outcomes_per_replication(customers: pd.DataFrame, spend: pd.DataFrame, replications: int) -> pd.DataFrame:
+    converted = customers["outcome"] == "converted"
+    frame = pd.DataFrame(
+        {
+            "replication": customers["replication"].to_numpy(),
+            "conversions": converted.to_numpy(dtype=np.int64),
+            "revenue": customers["revenue"].to_numpy(dtype=np.float64),
+            "contact_cost": customers["contact_cost"].to_numpy(dtype=np.float64),
+            "loyal_customers": (converted & customers["loyal"]).to_numpy(dtype=np.int64),
+        }
+    )
+    table = frame.groupby("replication").sum().reindex(range(replications), fill_value=0)
+    table["media_spend"] = float(spend["spend"].sum()) if len(spend) else 0.0
+    return table[OUTCOMES].astype(np.float64)
+
+
+def objective_values(outcomes: pd.DataFrame, objective: str) -> pd.Series:
+    """The objective per replication from a table with the :data:`OUTCOMES` columns."""
+    if objective == "profit":
+        return outcomes["revenue"] - outcomes["contact_cost"] - outcomes["media_spend"]
+    return outcomes[objective]
+
+
+# -- the problem: channels, bounds, total ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    free: tuple[str, ...]
+    fixed: dict[str, float]
+    low: np.ndarray
+    high: np.ndarray  # inf when unbounded
+    total: float  # total daily spend of all paid channels
+
+    @property
+    def movable(self) -> float:
+        return self.total - sum(self.fixed.values())
+
+    def full(self, x: np.ndarray) -> dict[str, float]:
+        return {**self.fixed, **{c: float(v) for c, v in zip(self.free, x)}}
+
+    def at_total(self, total: float) -> _Problem:
+        return replace(self, total=float(total))
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """The nearest split (Euclidean) within the bounds whose free spend sums to ``movable``."""
+        high = np.minimum(self.high, self.movable)
+        if len(x) == 1:
+            return np.array([self.movable])
+        gap = lambda shift: float(np.clip(x + shift, self.low, high).sum() - self.movable)
+        span = self.movable + float(np.abs(x).sum()) + 1.0
+        return np.clip(x + optimize.brentq(gap, -span, span, xtol=1e-9), self.low, high)
+
+
+def _problem(scenario: Scenario, total: float | None, bounds: Mapping[str, Any] | None, fixed: Iterable[str], fixed_total: bool = True) -> _Problem:
+    paid = list(scenario.budget)
+    if not paid:
+        raise ConfigError(Problem("budget", "the scenario has no paid channel; there is no split to optimise"))
+    fixed = list(fixed)
+    for channel in fixed:
+        check_paid_channel(scenario, channel, f"optimiser.fixed.{channel}")
+    problems = []
+    parsed: dict[str, ChannelBounds] = {}
+    for channel, spec in (bounds or {}).items():
+        check_paid_channel(scenario, channel, f"optimiser.bounds.{channel}")
+        low, high = _bounds_pair(spec, f"optimiser.bounds.{channel}")
+        where = f"optimiser.bounds.{channel}"
+        if not _number(low) or low < 0:
+            problems.append(Problem(f"{where}.min_spend_per_day", f"must be a number >= 0, got {low!r}"))
+        elif high is not None and (not _number(high) or high < low):
+            problems.append(Problem(f"{where}.max_spend_per_day", f"must be a number >= min_spend_per_day ({low:g}), got {high!r}"))
+        else:
+            parsed[channel] = ChannelBounds(float(low), None if high is None else float(high))
+    current_total = sum(b.spend_per_day for b in scenario.budget.values())
+    total = current_total if total is None else total
+    if not _number(total) or total < 0:
+        problems.append(Problem("optimiser.total_spend_per_day", f"must be a number >= 0, got {total!r}"))
+    free = [c for c in paid if c not in fixed]
+    if not free:
+        problems.append(Problem("optimiser.fixed", f"holds every paid channel ({', '.join(paid)}): nothing left to split"))
+    for channel in paid:
+        budget = scenario.budget[channel]
+        if channel in free and budget.plan:
+            problems.append(Problem(f"budget.{channel}.plan", f"has {len(budget.plan)} period(s); the optimiser splits a constant daily spend: hold {channel} fixed or drop its plan"))
+    if problems:
+        raise ConfigError(problems)
+    fixed_spend = {c: scenario.budget[c].spend_per_day for c in fixed}
+    low = np.array([parsed.get(c, ChannelBounds()).min_spend_per_day for c in free])
+    high = np.array([np.inf if parsed.get(c, ChannelBounds()).max_spend_per_day is None else parsed[c].max_spend_per_day for c in free])
+    movable = total - sum(fixed_spend.values())
+    if movable < low.sum() - 1e-9 or (fixed_total and movable > high.sum() + 1e-9):
+        held = f" - {sum(fixed_spend.values()):g} held fixed ({', '.join(fixed)})" if fixed else ""
+        raise ConfigError(
+            Problem("optimiser.bounds", f"no split is feasible: the free channels ({', '.join(free)}) take {low.sum():g} to {high.sum():g} EUR/day together, "
+                    f"but the total to split is {total:g}{held} = {movable:g} EUR/day")
+        )
+    return _Problem(tuple(free), fixed_spend, low, high, float(total))
+
+
+def _bounds_pair(spec: Any, path: str) -> tuple[Any, Any]:
+    if isinstance(spec, ChannelBounds):
+        return spec.min_spend_per_day, spec.max_spend_per_day
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"min_spend_per_day", "max_spend_per_day"}
+        if unknown:
+            raise ConfigError(Problem(f"{path}.{min(unknown)}", "unknown field; bounds take min_spend_per_day and max_spend_per_day"))
+        return spec.get("min_spend_per_day", 0.0), spec.get("max_spend_per_day")
+    if isinstance(spec, (tuple, list)) and len(spec) == 2:
+        return (0.0 if spec[0] is None else spec[0]), spec[1]
+    raise ConfigError(Problem(path, f"must be (min, max) EUR/day or {{min_spend_per_day, max_spend_per_day}}, got {spec!r}"))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# -- stage 1: the surrogate ------------------------------------------------------------------
+
+
+class _Surrogate:
+    """Per outcome: intercept + per channel a quadratic in its mean exposure over the horizon."""
+
+    def __init__(self, scenario: Scenario, problem: _Problem, horizon_days: float, arrival_days: float) -> None:
+        self.problem = problem
+        days = whole_days(arrival_days)
+        fraction = np.minimum(1.0, np.maximum(0.0, arrival_days - np.arange(days)))
+        self._weights = fraction / fraction.sum()
+        self._budgets = [scenario.budget[c] for c in problem.free]
+        # Adstock of a constant daily spend s on day d: s * (1 - decay^(d+1)) / (1 - decay).
+        self._gain = [(1 - b.adstock_decay ** (np.arange(days) + 1)) / (1 - b.adstock_decay) for b in self._budgets]
+        # Media spend is paid over the whole horizon (journeysim.media.budget_table).
+        self._spend_days = float(np.clip(horizon_days - np.arange(whole_days(horizon_days)), 0.0, 1.0).sum())
+        self.coefficients: dict[str, np.ndarray] = {}
+
+    def exposure(self, x: np.ndarray) -> np.ndarray:
+        return np.array([float(exposure_of(b, s * g) @ self._weights) for b, s, g in zip(self._budgets, x, self._gain)])
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        e = self.exposure(x)
+        return np.concatenate([[1.0], e, e**2])
+
+    def fit(self, points: list[np.ndarray], outcomes: list[pd.Series]) -> None:
+        design = np.array([self.features(p) for p in points])
+        for name in OUTCOMES:
+            y = np.array([o[name] for o in outcomes])
+            self.coefficients[name] = np.linalg.lstsq(design, y, rcond=None)[0]
+
+    def predict(self, x: np.ndarray, name: str) -> float:
+        if name == "media_spend":  # exact: constant daily spend over the horizon
+            return (sum(self.problem.fixed.values()) + float(np.sum(x))) * self._spend_days
+        if name == "profit":
+            return self.predict(x, "revenue") - self.predict(x, "contact_cost") - self.predict(x, "media_spend")
+        return float(self.features(x) @ self.coefficients[name])
+
+    def best(self, problem: _Problem, objective: str, starts: list[np.ndarray], max_cpa: float | None = None) -> np.ndarray:
+        """Maximise the surrogate objective over the split (SLSQP from several starts)."""
+        high = np.minimum(problem.high, problem.movable)
+        constraints = [{"type": "eq", "fun": lambda x: np.sum(x) - problem.movable}]
+        if max_cpa is not None:
+            cost = lambda x: self.predict(x, "contact_cost") + self.predict(x, "media_spend")
+            constraints.append({"type": "ineq", "fun": lambda x: (max_cpa * self.predict(x, "conversions") - cost(x)) / max(problem.movable, 1.0)})
+        scale = max(problem.movable, 1.0)
+        best, best_value = problem.project(starts[0]), -math.inf
+        for start in starts:
+            solution = optimize.minimize(
+                lambda x: -self.predict(x, objective) / scale, problem.project(start), method="SLSQP",
+                bounds=list(zip(problem.low, high)), constraints=constraints, options={"maxiter": 200, "ftol": 1e-10},
+            )
+            candidate = problem.project(solution.x)
+            value = self.predict(candidate, objective)
+            feasible = max_cpa is None or self.predict(candidate, "conversions") * max_cpa >= self.predict(candidate, "contact_cost") + self.predict(candidate, "media_spend")
+            if feasible and value > best_value:
+                best, best_value = candidate, value
+        return best
+
+
+def _surrogate(evaluator: SplitObjective, problem: _Problem, base: np.ndarray, levels: int = 4) -> _Surrogate:
+    settings = evaluator.settings
+    surrogate = _Surrogate(evaluator.scenario, problem, settings.horizon_days, settings.arrival_window_days)
+    points = [base]
+    top = np.minimum(problem.high, problem.movable - (problem.low.sum() - problem.low))
+    for i in range(len(problem.free)):
+        for level in np.linspace(problem.low[i], top[i], levels):
+            point = base.copy()
+            point[i] = level
+            points.append(point)
+    evaluator.stage = "surrogate"
+    outcomes = [evaluator.outcomes(problem.full(p)).mean() for p in points]
+    evaluator.stage = "search"
+    surrogate.fit(points, outcomes)
+    return surrogate
+
+
+def _starts(problem: _Problem, base: np.ndarray) -> list[np.ndarray]:
+    n = len(problem.free)
+    starts = [base, np.full(n, problem.movable / n)]
+    for i in range(n):
+        lean = np.full(n, 0.1 * problem.movable / max(n - 1, 1))
+        lean[i] = 0.9 * problem.movable
+        starts.append(lean)
+    return [problem.project(s) for s in starts]
+
+
+# -- stage 2: pattern search on the simulated objective ------------------------------------
+
+
+def pattern_search(score: Callable[[np.ndarray], Any], problem: _Problem, start: np.ndarray, initial_step: float, resolution: float) -> np.ndarray:
+    """Move ``step`` from one free channel to another (within the bounds) while the best such
+    move raises ``score``; then halve the step, down to ``resolution`` (EUR/day)."""
+    x, best = start.copy(), score(start)
+    step = initial_step
+    n = len(x)
+    resolution = max(resolution, 1e-6)  # a zero total leaves nothing to move
+    while step >= resolution and n > 1:
+        while True:
+            moves = []
+            for i in range(n):
+                for j in range(n):
+                    amount = min(step, x[i] - problem.low[i], problem.high[j] - x[j]) if i != j else 0.0
+                    if amount > 1e-9:
+                        y = x.copy()
+                        y[i] -= amount
+                        y[j] += amount
+                        moves.append((score(y), y))
+            candidate = max(moves, key=lambda m: m[0], default=None)
+            if candidate is None or not candidate[0] > best:
+                break
+            best, x = candidate
+        step /= 2
+    return x
+
+
+# -- marginal returns --------------------------------------------------------------------
+
+
+def marginal_returns(evaluator: SplitObjective, spend: Mapping[str, float], step: float, confidence: float = 0.95) -> pd.DataFrame:
+    """Objective per extra EUR/day of each channel at ``spend``: the difference between
+    ``spend + step`` and ``spend - step`` (from 0 when the spend is below ``step``; the
+    ``spend_difference`` column) over the same replications, so the noise of who arrives
+    cancels; the interval is the t-interval over replications."""
+    base = objective_values(evaluator.outcomes(spend), evaluator.objective)
+    rows = []
+    for channel, value in spend.items():
+        low = max(0.0, value - step)
+        up = objective_values(evaluator.outcomes({**spend, channel: value + step}), evaluator.objective)
+        down = base if low == value else objective_values(evaluator.outcomes({**spend, channel: low}), evaluator.objective)
+        per_replication = (up - down).to_numpy() / (value + step - low)
+        n = len(per_replication)
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * per_replication.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+        mean = float(per_replication.mean())
+        rows.append({"channel": channel, "spend_per_day": value, "marginal_return": mean, "ci_low": mean - half, "ci_high": mean + half, "spend_difference": value + step - low})
+    return pd.DataFrame(rows)
+
+
+# -- the result ---------------------------------------------------------------------------
+
+
+@dataclass
+class BudgetOptimisation:
+    """What :func:`optimise_budget` found. Tables: ``split`` (per channel: current and
+    recommended spend per day, bounds, held fixed), ``marginal`` (objective per extra EUR/day
+    per channel at the current and the recommended split), ``response`` (paid prospects per
+    day vs spend per day, the channels' response curves), ``trace`` (every simulated split).
+    ``gain`` is the re-check: the paired difference recommended - current of the objective on
+    the full scenario, with its interval (``comparison`` holds the whole comparison)."""
+
+    objective: str
+    mode: str
+    current: dict[str, float]
+    recommended: dict[str, float]
+    changes: dict[str, Any]
+    value_current: float
+    value_recommended: float
+    feasible: bool
+    cost_per_acquisition_current: float
+    cost_per_acquisition_recommended: float
+    split: pd.DataFrame = field(repr=False)
+    marginal: pd.DataFrame = field(repr=False)
+    response: pd.DataFrame = field(repr=False)
+    trace: pd.DataFrame = field(repr=False)
+    gain: dict[str, Any] = field(default_factory=dict)
+    comparison: Any = field(default=None, repr=False)
+    settings: RunSettings | None = None
+    notes: list[str] = field(default_factory=list)
+    evaluations: int = 0
+
+    def summary(self) -> str:
+        return summary_text(self)
+
+    def figures(self) -> dict[str, Any]:
+        from journeysim.budget_plots import (
+            marginal_return_figure,
+            response_curve_figure,
+            split_figure,
+        )
+
+        return {
+            "budget_response_curves.png": response_curve_figure(self.response, self.split),
+            "budget_marginal_return.png": marginal_return_figure(self.marginal, self.objective),
+            "budget_split.png": split_figure(self.split, self.objective),
+        }
+
+
+def optimise_budget(
+    scenario: Scenario,
+    objective: str = "conversions",
+    *,
+    total_spend_per_day: float | None = None,
+    bounds: Mapping[str, Any] | None = None,
+    fixed: Iterable[str] = (),
+    target: float | None = None,
+    max_cost_per_acquisition: float | None = None,
+    max_total_spend_per_day: float | None = None,
+    seed: int = 42,
+    replications: int = 5,
+    horizon_days: float = 90.0,
+    arrival_days: float | None = None,
+    fast: bool = True,
+    engine: str = "auto",
+    resolution: float = 0.0025,
+    initial_step: float = 0.08,
+    surrogate: bool = True,
+    marginal_step: float = 0.04,
+    check: bool = True,
+    check_replications: int | None = None,
+    confidence: float = 0.95,
+) -> BudgetOptimisation:
+    """Optimise the daily spend split of ``scenario``'s paid channels.
+
+    ``total_spend_per_day`` (default: the current total) is split among the channels not in
+    ``fixed``, each within ``bounds[channel] = (min, max)`` EUR/day. ``target`` asks for the
+    least total reaching that objective value instead (searched up to
+    ``max_total_spend_per_day``, default 3 x the current total, and the maximum bounds);
+    ``max_cost_per_acquisition`` for the best split whose cost per acquisition stays at
+    or below it, spending at most the total (``max_total_spend_per_day``, default
+    ``total_spend_per_day``): as spend saturates, each extra customer costs more, so under a
+    tight ceiling the answer spends less than the total.
+    ``resolution`` and ``initial_step`` of the pattern search and ``marginal_step`` (the
+    finite-difference step) are shares of the total. ``check`` re-checks the answer on the
+    full scenario with a paired comparison of ``check_replications`` (default
+    ``replications``) replications.
+    """
+    from journeysim.config import run_settings_from_dict
+
+    problems = []
+    if objective not in OBJECTIVES:
+        problems.append(Problem("optimiser.objective", f"unknown objective {objective!r}; objectives are {', '.join(OBJECTIVES)}"))
+    if target is not None and max_cost_per_acquisition is not None:
+        problems.append(Problem("optimiser.target", "give either target or max_cost_per_acquisition, not both"))
+    if target is not None and (not _number(target) or objective not in GROWING):
+        problems.append(Problem("optimiser.target", f"needs a number and an objective that grows with spend ({', '.join(GROWING)}), got {target!r} for {objective!r}"))
+    if max_cost_per_acquisition is not None and (not _number(max_cost_per_acquisition) or max_cost_per_acquisition <= 0):
+        problems.append(Problem("optimiser.max_cost_per_acquisition", f"must be a number > 0, got {max_cost_per_acquisition!r}"))
+    elif max_cost_per_acquisition is not None and objective not in GROWING:
+        problems.append(Problem("optimiser.max_cost_per_acquisition", f"needs an objective that grows with spend ({', '.join(GROWING)}), got {objective!r}"))
+    if problems:
+        raise ConfigError(problems)
+    settings = run_settings_from_dict({"seed": seed, "replications": replications, "horizon_days": horizon_days, "arrival_days": arrival_days, "engine": engine, "progress": False})
+    problem = _problem(scenario, total_spend_per_day, bounds, fixed, fixed_total=target is None and max_cost_per_acquisition is None)
+    scenario.with_changes(set_spend(scenario, {c: 1.0 for c in problem.free}))  # every free channel may spend: validate once
+    evaluator = SplitObjective(scenario, objective, settings, fast=fast)
+    current = {c: b.spend_per_day for c, b in scenario.budget.items()}
+    notes = []
+    if fast:
+        notes.append("searched on the journey-only scenario (no capacity queues, no advocacy; loyalty kept) on the vectorised engine; re-checked on the full scenario")
+
+    mode = TARGET if target is not None else CPA_CEILING if max_cost_per_acquisition is not None else FIXED_TOTAL
+    feasible = True
+    if mode == TARGET:
+        reaches = lambda spend: evaluator.value(spend) >= target
+        problem, x, feasible = _total_search(evaluator, problem, current, reaches, max_total_spend_per_day, initial_step, resolution, surrogate)
+        if not feasible:
+            notes.append(f"the target {target:g} is not reached even at {problem.total:g} EUR/day: showing the best split there")
+    elif mode == CPA_CEILING:
+        within = lambda spend: evaluator.cost_per_acquisition(spend) <= max_cost_per_acquisition
+        problem, x, feasible = _total_search(evaluator, problem, current, within, max_total_spend_per_day, initial_step, resolution, surrogate, max_cost_per_acquisition)
+        if not feasible:
+            notes.append(f"no split of {problem.total:g} EUR/day or more keeps the cost per acquisition at or below {max_cost_per_acquisition:g}: showing the lowest one found")
+    else:
+        x = _best_split(evaluator, problem, current, initial_step, resolution, surrogate)
+    recommended = {c: round(v, 2) for c, v in problem.full(x).items()}
+    recommended = {c: recommended[c] for c in current}
+    changes = set_spend(scenario, {c: v for c, v in recommended.items() if v != current[c]}) if recommended != current else {"budget": {}}
+
+    step = max(1.0, marginal_step * max(problem.total, sum(current.values())))
+    evaluator.stage = "marginal"
+    marginal = pd.concat([
+        marginal_returns(evaluator, current, step, confidence).assign(split="current"),
+        marginal_returns(evaluator, recommended, step, confidence).assign(split="recommended"),
+    ], ignore_index=True)[["split", "channel", "spend_per_day", "marginal_return", "ci_low", "ci_high", "spend_difference"]]
+    result = BudgetOptimisation(
+        objective=objective, mode=mode, current=current, recommended=recommended, changes=changes,
+        value_current=evaluator.value(current), value_recommended=evaluator.value(recommended), feasible=feasible,
+        cost_per_acquisition_current=evaluator.cost_per_acquisition(current), cost_per_acquisition_recommended=evaluator.cost_per_acquisition(recommended),
+        split=split_table(scenario, current, recommended, problem),
+        marginal=marginal,
+        response=response_table(scenario, max(max(current.values()), max(recommended.values())) * 2.0),
+        trace=pd.DataFrame(evaluator.history), settings=settings, notes=notes, evaluations=evaluator.evaluations,
+    )
+    if check and changes["budget"]:
+        result.comparison, result.gain = recheck(scenario, changes, objective, settings, check_replications or replications, confidence)
+    return result
+
+
+def _best_split(evaluator, problem, current, initial_step, resolution, surrogate, max_cpa=None) -> np.ndarray:
+    base = problem.project(np.array([current[c] for c in problem.free], dtype=float))
+    start = base
+    if surrogate and len(problem.free) > 1:
+        start = _surrogate(evaluator, problem, base).best(problem, evaluator.objective, _starts(problem, base), max_cpa)
+    if max_cpa is None:
+        score = lambda x: evaluator.value(problem.full(x))
+    else:
+        # Feasible splits beat infeasible ones; among infeasible ones, the lower CPA wins.
+        def score(x):
+            cpa = evaluator.cost_per_acquisition(problem.full(x))
+            return (1, evaluator.value(problem.full(x))) if cpa <= max_cpa else (0, -cpa)
+
+        if score(base) > score(start):
+            start = base
+    return pattern_search(score, problem, start, initial_step * problem.total, resolution * problem.total)
+
+
+def _total_search(evaluator, problem, current, ok, max_total, initial_step, resolution, surrogate, max_cpa=None):
+    """The split at the total where ``ok(total, split)`` switches (it must be monotone in the
+    total), on its ok side: false at the bottom and true at the top (a target) gives the least
+    total that is ok, true at the bottom and false at the top (a CPA ceiling) the largest.
+
+    Bisection on the total with the surrogate's best split at each total; then the split at
+    that total refined by the pattern search; then a second bisection along the refined
+    split's shares. Returns (problem at the total, split, feasible)."""
+    fixed = sum(problem.fixed.values())
+    bottom = fixed + problem.low.sum()
+    if max_total is None:
+        max_total = problem.total if max_cpa is not None else 3.0 * max(sum(current.values()), 1.0)
+    if not _number(max_total) or max_total < bottom:
+        raise ConfigError(Problem("optimiser.max_total_spend_per_day", f"must be >= {bottom:g} (fixed channels plus the minimum bounds), got {max_total!r}"))
+    max_total = min(max_total, fixed + problem.high.sum())  # no more than the maximum bounds allow
+    top = problem.at_total(max_total)
+    base = top.project(np.array([current[c] for c in problem.free], dtype=float))
+    model = _surrogate(evaluator, top, base) if surrogate and len(problem.free) > 1 else None
+
+    def surrogate_split(total: float) -> np.ndarray:
+        at = problem.at_total(total)
+        guess = at.project(base * (at.movable / max(base.sum(), 1e-9)))
+        return model.best(at, evaluator.objective, [guess, *_starts(at, guess)[1:]], max_cpa) if model is not None else guess
+
+    def holds(total: float, split_at) -> bool:
+        return ok(problem.at_total(total).full(split_at(total)))
+
+    def boundary(split_at, low: float, high: float) -> float:
+        low_holds = holds(low, split_at)
+        while high - low > resolution * max_total:
+            middle = (low + high) / 2
+            low, high = (middle, high) if holds(middle, split_at) == low_holds else (low, middle)
+        return low if low_holds else high
+
+    bottom_holds, top_holds = holds(bottom, surrogate_split), holds(max_total, surrogate_split)
+    if bottom_holds == top_holds:  # no switch: everything is ok (take the top) or nothing is
+        lowest = problem.at_total(bottom)
+        at = (lowest if top_holds else top) if max_cpa is None else (top if top_holds else lowest)
+        x = _best_split(evaluator, at, at.full(surrogate_split(at.total)), initial_step, resolution, False, max_cpa)
+        return at, x, bool(top_holds) and ok(at.full(x))
+    total = boundary(surrogate_split, bottom, max_total)
+    at = problem.at_total(total)
+    refined = _best_split(evaluator, at, at.full(surrogate_split(total)), initial_step, resolution, False, max_cpa)
+    shares = refined / max(refined.sum(), 1e-9)
+    scaled = lambda t: problem.at_total(t).project(shares * problem.at_total(t).movable)
+    if ok(at.full(refined)):
+        total = boundary(scaled, bottom, total) if not bottom_holds else boundary(scaled, total, max_total)
+        return problem.at_total(total), scaled(total), True
+    return at, refined, False
+
+
+def recheck(scenario: Scenario, changes: Mapping[str, Any], objective: str, settings: RunSettings, replications: int, confidence: float = 0.95):
+    """Paired comparison current vs recommended on the full scenario: the objective's mean
+    difference per replication and its t-interval."""
+    from journeysim.compare import CURRENT, FUTURE, compare, paired_statistics
+
+    comparison = compare(scenario, changes, replications=max(2, replications), settings=settings, confidence=confidence,
+                         name=f"recommended split ({objective})", details=False)
+    pooled = comparison.per_replication.loc[comparison.per_replication["persona"] == "all"]
+    values = {}
+    for state in (CURRENT, FUTURE):
+        table = pooled.loc[pooled["state"] == state].sort_values("replication")
+        values[state] = kpi_objective(table, objective).to_numpy(dtype=np.float64)
+    return comparison, {"objective": objective, **paired_statistics(values[CURRENT], values[FUTURE], confidence)}
+
+
+def kpi_objective(kpis: pd.DataFrame, objective: str) -> pd.Series:
+    """The objective from :func:`journeysim.metrics.kpi_table` rows."""
+    if objective == "conversions":
+        return kpis["converted"].astype(np.float64)
+    if objective == "revenue":
+        return kpis["revenue"].astype(np.float64)
+    if objective == "profit":
+        return kpis["revenue"].astype(np.float64) - kpis["total_cost"].astype(np.float64)
+    return (kpis["loyalty_rate"].fillna(0.0) * kpis["converted"]).round().astype(np.float64)
+
+
+# -- tables ------------------------------------------------------------------------------
+
+
+def split_table(scenario: Scenario, current: Mapping[str, float], recommended: Mapping[str, float], problem: _Problem) -> pd.DataFrame:
+    rows = []
+    bounds = {c: (lo, hi) for c, lo, hi in zip(problem.free, problem.low, problem.high)}
+    for channel in scenario.budget:
+        low, high = bounds.get(channel, (current[channel], current[channel]))
+        rows.append({
+            "channel": channel,
+            "current_spend_per_day": current[channel],
+            "recommended_spend_per_day": recommended[channel],
+            "change_per_day": recommended[channel] - current[channel],
+            "current_share": current[channel] / max(sum(current.values()), 1e-9),
+            "recommended_share": recommended[channel] / max(sum(recommended.values()), 1e-9),
+            "min_spend_per_day": low,
+            "max_spend_per_day": None if not np.isfinite(high) else high,
+            "held_fixed": channel in problem.fixed,
+        })
+    return pd.DataFrame(rows)
+
+
+def response_table(scenario: Scenario, max_spend_per_day: float, points: int = 81) -> pd.DataFrame:
+    """Each paid channel's steady-state response curve: paid prospects per day at constant
+    daily spend (:func:`journeysim.media.response_curve`)."""
+    from journeysim.media import response_curve
+
+    levels = np.linspace(0.0, max_spend_per_day, points)
+    frames = [pd.DataFrame({"channel": c, "spend_per_day": levels, "paid_prospects_per_day": response_curve(b, levels)}) for c, b in scenario.budget.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary_text(result: BudgetOptimisation) -> str:
+    title = {FIXED_TOTAL: "best split of the same total", TARGET: "least total reaching the target", CPA_CEILING: "best split under a CPA ceiling"}[result.mode]
+    settings = result.settings
+    lines = [f"journeysim budget optimiser - {result.objective}: {title}", "=" * 60]
+    if settings is not None:
+        lines.append(f"seed {settings.seed}, {settings.replications} replications, horizon {settings.horizon_days:g} days; {result.evaluations} simulated splits")
+    lines += ["", f"{'channel':<12} {'current':>10} {'recommended':>12} {'change':>9}   EUR/day"]
+    for row in result.split.itertuples():
+        tag = "  (held fixed)" if row.held_fixed else ""
+        lines.append(f"{row.channel:<12} {row.current_spend_per_day:>10,.1f} {row.recommended_spend_per_day:>12,.1f} {row.change_per_day:>+9,.1f}{tag}")
+    lines.append(f"{'total':<12} {sum(result.current.values()):>10,.1f} {sum(result.recommended.values()):>12,.1f} {sum(result.recommended.values()) - sum(result.current.values()):>+9,.1f}")
+    lines += ["", f"{result.objective} per replication in the search: {result.value_current:,.1f} -> {result.value_recommended:,.1f}",
+              f"cost per acquisition in the search: {result.cost_per_acquisition_current:,.2f} -> {result.cost_per_acquisition_recommended:,.2f}"]
+    if result.gain:
+        g = result.gain
+        lines.append(f"re-checked on the full scenario ({g['replications']} paired replications): {g['current']:,.1f} -> {g['future']:,.1f}, "
+                     f"gain {g['difference']:+,.1f} [{g['ci_low']:+,.1f}, {g['ci_high']:+,.1f}] ({g['relative_change']:+.1%})")
+    lines += ["", f"marginal return ({result.objective} per extra EUR/day, 95% interval):"]
+    for split, table in result.marginal.groupby("split", sort=False):
+        cells = ", ".join(f"{r.channel} {r.marginal_return:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in table.itertuples())
+        lines.append(f"  at the {split} split: {cells}")
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
