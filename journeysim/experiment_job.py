@@ -176,6 +176,11 @@ def write_comparison(comparison: Comparison, folder: str | Path, *, summary: str
         out.write_csv(comparison.channel_mix, "channel_mix.csv")
         out.write_csv(comparison.funnels, "funnels.csv")
         out.write_csv(comparison.emotion, "emotion_lane.csv")
+        if comparison.current.budget or comparison.future.budget:
+            # Per paid channel: prospects, customers, revenue, CPA and return on spend, paired.
+            from journeysim.budget import channel_comparison
+
+            out.write_csv(channel_comparison(comparison), "budget_by_channel.csv")
         if figures:
             for name, figure in comparison.figures().items():
                 save(figure, out.path(name))

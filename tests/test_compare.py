@@ -96,7 +96,7 @@ def test_replication_i_is_the_same_as_in_simulate(retail):
     comparison = compare(retail, NO_WEBSITE_FRICTION, replications=3, seed=9, horizon_days=20, details=False)
     for state, scenario in ((CURRENT, retail), (FUTURE, comparison.future)):
         result = js.simulate(scenario, seed=9, horizon_days=20, replications=3, progress=False)
-        expected = kpi_table(result.customers, result.events, by=("replication",))
+        expected = result.metrics(by=("replication",))  # media spend included, as in the comparison
         mine = comparison.per_replication.loc[comparison.per_replication["state"] == state].drop(columns="state").reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, expected[mine.columns].reset_index(drop=True), check_dtype=False)
 
