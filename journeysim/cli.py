@@ -3,19 +3,24 @@
 ``journeysim`` runs :func:`journeysim.job.run_job`; ``journeysim experiment=NAME`` runs the
 current-vs-future comparison :func:`journeysim.experiment_job.run_experiment_job`.
 Invalid configurations print one message per problem (naming the config path and value)
-and exit with status 2, without a traceback.
+and exit with status 2, without a traceback. In a multirun an invalid job does not stop the
+sweep: it records its problems in ``invalid_config.txt`` in its folder and the other jobs
+run; the sweep callback then names it and exits with status 2 once the table is written.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from journeysim.config import config_dir, load_config
 from journeysim.errors import ConfigError
+from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 
 EXIT_INVALID_CONFIG = 2
 
@@ -30,7 +35,10 @@ def _main(cfg: DictConfig) -> None:
     from journeysim.job import run_job
     from journeysim.sweep import skip_completed_job
 
-    folder = HydraConfig.get().runtime.output_dir
+    hydra_config = HydraConfig.get()
+    folder = hydra_config.runtime.output_dir
+    invalid_note = Path(folder) / INVALID_CONFIG_FILE
+    invalid_note.unlink(missing_ok=True)  # left by an earlier run of this job, since fixed or not
     if skip_completed_job(cfg, folder):  # output.resume=true and the folder holds this job's complete result
         return
     output = cfg.get("output", {})
@@ -43,8 +51,14 @@ def _main(cfg: DictConfig) -> None:
             experiment = experiment_from_dict(OmegaConf.to_container(cfg.experiment, resolve=True), path="experiment")
             job = run_experiment_job(scenario, settings, experiment, folder, figures=figures)
     except ConfigError as error:
-        report_config_error(error)
-        sys.exit(EXIT_INVALID_CONFIG)
+        if hydra_config.mode != RunMode.MULTIRUN:
+            report_config_error(error)
+            sys.exit(EXIT_INVALID_CONFIG)
+        # SystemExit here would end the whole sweep (and kill a joblib worker): record the
+        # problems instead; CollectSweep reports them and sets the exit status at the end.
+        print(f"journeysim: job {hydra_config.job.num} has an invalid configuration; the sweep goes on\n{error.render()}", file=sys.stderr)
+        write_text_atomically(invalid_note, error.render() + "\n")
+        return
     print(job.summary)
     print(f"Results written to {job.folder}")
 

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 COMPLETE_MARKER = "run.json"
+# Written instead of a result by a multirun job whose configuration is invalid (its problems).
+INVALID_CONFIG_FILE = "invalid_config.txt"
 
 
 class AtomicOutput:
@@ -63,6 +65,20 @@ class AtomicOutput:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self.staging = None
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write one text file so that readers see the old content or the new, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(staged, path)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
 
 
 def is_complete(folder: str | Path) -> bool:

@@ -37,7 +37,7 @@ from omegaconf import DictConfig
 
 from journeysim.config import config_hash, load_config
 from journeysim.errors import ConfigError
-from journeysim.outputs import COMPLETE_MARKER
+from journeysim.outputs import COMPLETE_MARKER, INVALID_CONFIG_FILE
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
@@ -48,6 +48,8 @@ OUTPUT_ONLY = frozenset({"run.progress", "output.events", "output.figures", "out
 # Overrides that get no parameter column: the seed has its own.
 NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+INVALID_PREFIX = "invalid configuration"
+EXIT_INVALID_JOBS = 2  # as the command line's exit status for an invalid configuration
 
 
 class IncompleteSweepWarning(UserWarning):
@@ -82,6 +84,11 @@ class SweepCollection:
     missing: list[MissingJob] = field(default_factory=list)
     planned: int | None = None  # jobs the sweep's own config asks for, when it can be read
     files: list[Path] = field(default_factory=list)
+
+    @property
+    def invalid(self) -> list[MissingJob]:
+        """The jobs left out because their configuration is invalid."""
+        return [job for job in self.missing if job.reason.startswith(INVALID_PREFIX)]
 
     def message(self) -> str:
         """The warning about missing jobs ("" when every job is in the table)."""
@@ -161,6 +168,9 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
     """Why ``folder`` holds no complete result of the job recorded in ``.hydra/`` ("" if it does)."""
     marker = folder / COMPLETE_MARKER
     if not marker.is_file():
+        invalid = _invalid_config(folder)
+        if invalid:
+            return f"{INVALID_PREFIX}: {invalid}"
         return "no run.json (interrupted, failed or still running)"
     try:
         meta = json.loads(marker.read_text(encoding="utf-8"))
@@ -177,6 +187,15 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
         if value is not None and key in meta and not _same(value, meta[key]):
             return f"run.json holds {key}={meta[key]!r} but the job asks for {value!r} (an older result)"
     return ""
+
+
+def _invalid_config(folder: Path) -> str:
+    """The problems an invalid job recorded, on one line ("" if it recorded none)."""
+    try:
+        lines = (folder / INVALID_CONFIG_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    return "; ".join(line.strip() for line in lines if line.strip())
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -312,8 +331,15 @@ class CollectSweep(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        if sweep_dir.is_dir():
-            report(collect_sweep(sweep_dir, warn=False))
+        if not sweep_dir.is_dir():
+            return
+        collection = collect_sweep(sweep_dir, warn=False)
+        report(collection)
+        if collection.invalid:
+            # The other jobs ran and the table is written; the command still fails, as a
+            # single run with an invalid configuration does.
+            print(f"journeysim: {len(collection.invalid)} jobs of the sweep have an invalid configuration (listed above); fix them and re-run with output.resume=true", file=sys.stderr)
+            sys.exit(EXIT_INVALID_JOBS)
 
 
 def report(collection: SweepCollection) -> None:

@@ -245,11 +245,40 @@ def test_response_summary_pools_seeds_and_replications(sweep_dir):
 
 
 def test_the_callback_module_imports_nothing_heavy():
+    """Hydra instantiates the callback in the process that runs ``journeysim``: it may use
+    what the command line imports anyway, nothing more."""
     code = (
-        "import sys, journeysim; before = set(sys.modules); import journeysim.sweep; "
+        "import sys, journeysim.cli; before = set(sys.modules); import journeysim.sweep; "
         "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
         "{'matplotlib', 'SALib', 'ray', 'submitit', 'joblib', 'scipy'}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_an_invalid_job_does_not_stop_the_sweep_but_fails_the_command(tmp_path):
+    """Job 1 asks for a friction of 1.5: job 0 and job 2 still run, the table holds them, job 1
+    is named with its problem, and the command exits with status 2 as a single invalid run does."""
+    sweep = tmp_path / "sweep"
+    command = [sys.executable, "-m", "journeysim.cli", "-m", f"{PURCHASE}=0.2,1.5,0.3", *TINY, f"hydra.sweep.dir={sweep}"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "job 1 has an invalid configuration" in done.stderr
+    assert "scenario.touchpoints.purchase.website.friction" in done.stderr and "1.5" in done.stderr
+    assert "Sweep table: 16 rows from 2 jobs" in done.stdout  # 2 jobs x 2 replications x 4 personas
+    assert sorted(pd.read_parquet(sweep / "sweep.parquet")["job"].unique()) == [0, 2]
+    assert not (sweep / "1" / "run.json").exists()
+    assert "friction" in (sweep / "1" / outputs.INVALID_CONFIG_FILE).read_text()
+    collection = collect_sweep(sweep, write=False, warn=False)
+    assert [(job.number, job.reason.split(":")[0]) for job in collection.missing] == [(1, "invalid configuration")]
+    assert [job.number for job in collection.invalid] == [1]
+    # Fixed and re-run in the same folder with resume: the two good jobs are skipped, the
+    # fixed one runs, and its stale problem note is gone.
+    fixed = [part.replace("1.5", "0.25") for part in command]
+    again = subprocess.run([*fixed, "output.resume=true"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("journeysim: skipped") == 2
+    assert "Sweep table: 24 rows from 3 jobs" in again.stdout
+    assert not (sweep / "1" / outputs.INVALID_CONFIG_FILE).exists()
