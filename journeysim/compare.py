@@ -490,25 +490,19 @@ class _StateRunner:
 
     Replication *r* here is exactly replication *r* of ``simulate(scenario, seed=seed,
     replications > r)``, so adaptive batches continue the same sequence a fixed run uses.
-    ``simulate`` always starts at replication 0, hence the use of its per-replication steps.
     """
 
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
         self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
-        self.compiled = compile_scenario(scenario)
-        self.engine = sim.select_engine(self.settings.engine, self.compiled)
         # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
         self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
 
     def run(self, replications: range) -> tuple[pd.DataFrame, pd.DataFrame]:
-        events, customers = [], []
-        for replication in replications:
-            plan = sim._draw(self.compiled, self.settings, replication)
-            e, c, *_ = sim._run_replication(self.engine, self.compiled, self.settings, replication, plan, lambda n: None)
-            events.append(e)
-            customers.append(c)
-        return pd.concat(events, ignore_index=True), pd.concat(customers, ignore_index=True)
+        if replications.step != 1 or not len(replications):
+            raise ValueError(f"replications must be a non-empty run of consecutive numbers, got {replications!r}")
+        result = sim.simulate(self.scenario, self.settings, replications=len(replications), first_replication=replications.start)
+        return result.events, result.customers
 
 
 class _Tallies:

@@ -65,18 +65,27 @@ def simulate(
     progress: bool | None = None,
     engine: str | None = None,
     keep_events: bool = True,
+    first_replication: int = 0,
 ) -> SimulationResult:
     """Simulate ``scenario``; keyword arguments override fields of ``settings``.
 
     ``arrivals`` (columns ``persona``, ``time_days``) replaces the Poisson arrivals with given
     ones, the same in every replication. ``engine`` is ``"simpy"``, ``"vectorised"`` or
     ``"auto"`` (the vectorised engine when the scenario allows it).
+
+    Replications are numbered ``first_replication`` onwards, and replication *r* is the same
+    whichever call runs it: ``simulate(s, seed=1, replications=5, first_replication=5)`` gives
+    replications 5-9 of ``simulate(s, seed=1, replications=10)``, so a study can add
+    replications later (adaptive stopping) or spread them over machines.
     """
+    if isinstance(first_replication, bool) or not isinstance(first_replication, int) or first_replication < 0:
+        raise ConfigError(Problem("first_replication", f"must be a whole number >= 0, got {first_replication!r}"))
     settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine)
     compiled = compile_scenario(scenario)
     engine_ = select_engine(settings.engine, compiled)
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
-    plans = [(r, given or _draw(compiled, settings, r)) for r in range(settings.replications)]
+    numbers = range(first_replication, first_replication + settings.replications)
+    plans = [(r, given or _draw(compiled, settings, r)) for r in numbers]
     total = sum(len(a) for _, a in plans)
     event_tables, customer_tables, queue_tables = [], [], []
     with tqdm(
@@ -98,6 +107,7 @@ def simulate(
         "scenario": scenario.name,
         "seed": settings.seed,
         "replications": settings.replications,
+        "first_replication": first_replication,
         "horizon_days": settings.horizon_days,
         "arrival_days": settings.arrival_window_days,
         "engine": engine_.name,
