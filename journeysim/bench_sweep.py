@@ -7,7 +7,7 @@ Each job simulates the default scenario with the same seed (``+bench_job=range(0
 numbers them), so the jobs are equal and the speed-up is the launcher's alone. Times are
 wall-clock times of the whole ``journeysim -m`` command, Hydra's start-up included; the
 target on a 2-core machine is a speed-up of at least 1.7. Jobs are long (360 days, 500
-arrivals a day: about 10 s each on one core) because the parallel run pays a fixed cost of
+arrivals a day: about 30 s each on one core of a 2-vCPU VM) because the parallel run pays a fixed cost of
 a few seconds (worker processes start and import journeysim) that short jobs would not
 amortise. The mean job time is printed too: when it grows with more workers, the cores
 are shared with other processes and the speed-up says more about the machine than about
