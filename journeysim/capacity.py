@@ -71,6 +71,28 @@ def server_days(segments: list[tuple[float, int]], horizon_days: float) -> float
     return float(sum((starts[i + 1] - starts[i]) * servers for i, (_, servers) in enumerate(segments)))
 
 
+STAFF_COLUMNS = ["channel", "staffed_hours", "staff_cost_per_hour", "staff_cost"]
+
+
+def staff_table(scenario, horizon_days: float):
+    """Per channel with staff: server hours on duty over [0, horizon) and what they cost, for
+    ONE replication (the schedule is the same in every replication).
+
+    Staff are paid for the hours on duty, busy or idle; a channel without
+    ``staff_cost_per_hour`` still gets a row (cost 0) so the hours can be read.
+    """
+    import pandas as pd
+
+    rows = []
+    for name, channel in scenario.channels.items():
+        if channel.capacity is None:
+            continue
+        # Rounded to a microhour: opening hours as fractions of a day leave float dust.
+        hours = round(server_days(staffing_segments(channel, horizon_days), horizon_days) * 24.0, 6)
+        rows.append({"channel": name, "staffed_hours": hours, "staff_cost_per_hour": channel.staff_cost_per_hour, "staff_cost": hours * channel.staff_cost_per_hour})
+    return pd.DataFrame(rows, columns=STAFF_COLUMNS)
+
+
 class StaffedChannel:
     """A priority resource whose servers on duty follow the channel's staffing segments."""
 

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from journeysim import metrics as m
 from journeysim import simulation as sim
+from journeysim.capacity import staff_table
 from journeysim.compiled import compile_scenario
 from journeysim.config import (
     apply_changes,
@@ -120,6 +121,8 @@ class Comparison:
     funnels: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     emotion: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     stopping: dict[str, Any] = field(default_factory=dict)
+    # Changes applied to both states before the comparison (an experiment's assumptions).
+    assumptions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def replications(self) -> int:
@@ -150,6 +153,7 @@ class Comparison:
             "current_config_hash": config_hash(dict(self.current.source)),
             "future_config_hash": config_hash(dict(self.future.source)),
             "changes": self.changes,
+            "assumptions": self.assumptions,
             "seed": self.settings.seed,
             "future_seed": future_seed(self.settings.seed, self.independent),
             "common_random_numbers": not self.independent,
@@ -299,7 +303,7 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
         for start in range(done, done + size, REPLICATIONS_PER_CHUNK):
             chunk = range(start, min(start + REPLICATIONS_PER_CHUNK, done + size))
             for state in STATES:
-                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario, spend=runners[state].spend)
+                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario, spend=runners[state].spend, staff=runners[state].staff)
                 advance(len(chunk))
         done += size
         if adaptive is None:
@@ -482,7 +486,7 @@ def state_kpis(scenario: Scenario, settings: RunSettings, replications: int | ra
     block = range(replications) if isinstance(replications, int) else replications
     runner = _StateRunner(scenario, settings, settings.seed if seed is None else seed)
     events, customers = runner.run(block)
-    return m.kpi_table(customers, events, by=("replication",), spend=runner.spend)
+    return m.kpi_table(customers, events, by=("replication",), spend=runner.spend, staff=runner.staff)
 
 
 class _StateRunner:
@@ -497,6 +501,8 @@ class _StateRunner:
         self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
         # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
         self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
+        # Staff on duty at channels with staff: a fixed cost per replication, in total cost too.
+        self.staff = staff_table(scenario, self.settings.horizon_days)
 
     def run(self, replications: range) -> tuple[pd.DataFrame, pd.DataFrame]:
         if replications.step != 1 or not len(replications):
@@ -517,8 +523,8 @@ class _Tallies:
         self._purchases: list[pd.DataFrame] = []
         self._experiences: list[pd.DataFrame] = []
 
-    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None) -> None:
-        self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend))
+    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
+        self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))
         if not self.details:
             return
         touchpoints = m.touchpoint_table(events)

@@ -69,6 +69,7 @@ class ChannelSchema:
     service_time_days: Optional[DistributionSchema] = None
     schedule: Optional[ScheduleSchema] = None
     queue: QueueSchema = field(default_factory=QueueSchema)
+    staff_cost_per_hour: float = 0.0
     label: str = ""
 
 

@@ -2,7 +2,9 @@
 
 A named experiment (``configs/experiment/NAME.yaml``) sets an ``experiment`` node: ``name``,
 ``question`` (the business question), ``changes`` (a partial scenario deep-merged onto the
-current one), ``replications`` and optional ``adaptive`` settings. :func:`run_experiment_job`
+current one), optional ``assumptions`` (a partial scenario merged onto BOTH states first:
+what the study takes as given but does not test, such as staff costs), ``replications`` and
+optional ``adaptive`` settings. :func:`run_experiment_job`
 is what ``journeysim experiment=NAME`` calls; :func:`load_experiment` reads the same file for
 notebooks and scripts.
 """
@@ -44,6 +46,7 @@ class Experiment:
     name: str
     question: str = ""
     changes: Mapping[str, Any] = field(default_factory=dict)
+    assumptions: Mapping[str, Any] = field(default_factory=dict)
     replications: int = 20
     adaptive: Adaptive | None = None
     independent: bool = False
@@ -64,6 +67,9 @@ def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> E
     changes = data.get("changes") or {}
     if not isinstance(changes, Mapping):
         problems.append(Problem(f"{path}.changes", f"must map scenario fields to new values, got {changes!r}"))
+    assumptions = data.get("assumptions") or {}
+    if not isinstance(assumptions, Mapping):
+        problems.append(Problem(f"{path}.assumptions", f"must map scenario fields to values for both states, got {assumptions!r}"))
     replications = data.get("replications", 20)
     if not isinstance(replications, int) or isinstance(replications, bool) or replications < 2:
         problems.append(Problem(f"{path}.replications", f"must be a whole number >= 2, got {replications!r}"))
@@ -88,6 +94,7 @@ def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> E
         name=name,
         question=data.get("question", ""),
         changes=dict(changes),
+        assumptions=dict(assumptions),
         replications=replications,
         adaptive=adaptive,
         independent=bool(data.get("independent", False)),
@@ -133,7 +140,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def run_experiment(current: Scenario, settings: RunSettings, experiment: Experiment, *, progress: bool | None = None) -> Comparison:
-    """Validate the future state (problems named ``experiment.changes.*``) and compare."""
+    """Apply the assumptions to ``current``, validate the future state (problems named
+    ``experiment.assumptions.*`` or ``experiment.changes.*``) and compare."""
+    if experiment.assumptions:
+        current = future_state(current, experiment.assumptions, path="experiment.assumptions")
     future = future_state(current, experiment.changes, path="experiment.changes")
     if experiment.adaptive is not None:
         experiment.adaptive.check("experiment.adaptive", scenario=current)
@@ -150,6 +160,7 @@ def run_experiment(current: Scenario, settings: RunSettings, experiment: Experim
         progress=settings.progress if progress is None else progress,
     )
     comparison.changes = plain_data(experiment.changes)
+    comparison.assumptions = plain_data(experiment.assumptions)
     return comparison
 
 
@@ -244,6 +255,9 @@ def comparison_text(comparison: Comparison) -> str:
         parts.append(f"Question: {comparison.question}")
     parts.append("Changes (current -> future):")
     parts += [f"  {line}" for line in change_lines(comparison.current, comparison.changes)] or ["  (none)"]
+    if comparison.assumptions:
+        parts.append("Assumed in both states:")
+        parts += [f"  {path}: {value}" for path, value in _leaves(comparison.assumptions)]
     pairing = "independent streams (offset seed)" if comparison.independent else "common random numbers"
     parts.append(
         f"{comparison.replications} paired replications ({pairing}), seed {settings.seed}, horizon {settings.horizon_days:g} days"

@@ -36,7 +36,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "average_order_value": "revenue / purchases (first and repeat)",
     "contact_cost": "sum of cost per contact over touches (channels without a media budget)",
     "media_spend": "paid-media spend, split by audience share",
-    "total_cost": "contact cost + media spend",
+    "staff_cost": "staff on duty at channels with staff (hours x staff cost per hour), split by served contacts",
+    "total_cost": "contact cost + media spend + staff cost",
     "cost_per_acquisition": "total cost / converted",
     "return_on_spend": "revenue / total cost",
     "renege_rate": "queue abandonments (reneges) / arrivals",
@@ -52,15 +53,24 @@ KPI_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def kpi_table(customers: pd.DataFrame, events: pd.DataFrame | None = None, by: Sequence[str] = (), spend: pd.DataFrame | None = None) -> pd.DataFrame:
+def kpi_table(
+    customers: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    by: Sequence[str] = (),
+    spend: pd.DataFrame | None = None,
+    staff: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per persona (and one pooled ``all`` row), a column per KPI.
 
     ``by`` adds grouping columns, e.g. ``("replication",)`` for one row per replication and
     persona. ``spend`` (columns persona, spend: media spend of ONE replication, as
     :func:`journeysim.media.budget_table` gives with replications=1) enters the costs, once
-    per replication a row covers.
+    per replication a row covers. ``staff`` (columns channel, staff_cost: ONE replication,
+    as :func:`journeysim.capacity.staff_table` gives) enters them too, shared out by
+    :func:`staff_cost_per_customer`.
     """
     keys = list(by)
+    customers = customers.assign(staff_cost=staff_cost_per_customer(customers, events, staff))
     per_persona = _kpis(customers, keys + ["persona"], spend)
     pooled = _kpis(customers, keys, spend).assign(persona=ALL)
     table = pd.concat([per_persona, pooled], ignore_index=True)
@@ -68,6 +78,41 @@ def kpi_table(customers: pd.DataFrame, events: pd.DataFrame | None = None, by: S
     table = table[columns]
     table["persona"] = table["persona"].astype(str)
     return table.sort_values(keys, kind="stable", ignore_index=True) if keys else table
+
+
+def staff_cost_per_customer(customers: pd.DataFrame, events: pd.DataFrame | None, staff: pd.DataFrame | None) -> np.ndarray:
+    """Each customer's share of the staff cost (activity-based costing).
+
+    In every replication, a channel's staff cost (one replication's, from ``staff``) is
+    shared among the customers its staff served, in proportion to their served contacts
+    (touch events at the channel). Where the channel served nobody in a replication, or the
+    event log is not given, the cost is shared equally among that replication's customers.
+    The shares add up to the staff cost of every replication that has customers.
+    """
+    cost = np.zeros(len(customers))
+    if staff is None or not len(staff) or not len(customers):
+        return cost
+    staff = staff.loc[staff["staff_cost"] > 0]
+    if not len(staff):
+        return cost
+    replication = customers["replication"].to_numpy() if "replication" in customers else np.zeros(len(customers), dtype=np.int64)
+    index = pd.MultiIndex.from_arrays([replication, customers["customer_id"].to_numpy()], names=["replication", "customer_id"])
+    customers_in = pd.Series(1, index=replication).groupby(level=0).size()
+    touches = None
+    if events is not None and len(events):
+        served = events.loc[(events["event"] == "touch") & events["channel"].isin(staff["channel"]), ["replication", "channel", "customer_id"]]
+        touches = served.assign(channel=served["channel"].astype(str)).groupby(["channel", "replication", "customer_id"]).size()
+    for channel, amount in zip(staff["channel"], staff["staff_cost"]):
+        served_in: np.ndarray = np.array([], dtype=replication.dtype)
+        if touches is not None and channel in touches.index.get_level_values("channel"):
+            here = touches.xs(channel, level="channel")
+            shares = here / here.groupby(level="replication").transform("sum")
+            cost += shares.reindex(index, fill_value=0.0).to_numpy() * amount
+            served_in = here.index.get_level_values("replication").unique().to_numpy()
+        # Replications whose customers this channel did not serve: shared equally.
+        unserved = ~np.isin(replication, served_in)
+        cost[unserved] += amount / customers_in.reindex(replication[unserved]).to_numpy()
+    return cost
 
 
 def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -88,6 +133,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
             "satisfaction": c["satisfaction"].astype(np.float64),
             "revenue": c["revenue"].astype(np.float64),
             "contact_cost": c["contact_cost"].astype(np.float64),
+            "staff_cost": c["staff_cost"].astype(np.float64),
             "reneges": c["reneges"].astype(np.int64),
             "repeaters": (converted & (c["repeat_purchases"] > 0)).astype(np.int64),
             "repeat_purchases": c["repeat_purchases"].astype(np.int64),
@@ -107,7 +153,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
         # A categorical key with one category keeps the pooled row even with no customers.
         grouped = frame.assign(_one=pd.Categorical([0] * len(frame), categories=[0])).groupby("_one", observed=False)
     sums = grouped[
-        ["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost", "reneges",
+        ["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost", "staff_cost", "reneges",
          "repeaters", "repeat_purchases", "active", "loyal", "advocates", "referrals", "referral_conversions"]
     ].sum()
     means = grouped[["touches_converted", "time_converted", "satisfaction"]].mean()
@@ -144,7 +190,8 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
     out["average_order_value"] = _ratio(sums["revenue"], sums["converted"] + sums["repeat_purchases"])
     out["contact_cost"] = sums["contact_cost"]
     out["media_spend"] = media
-    out["total_cost"] = sums["contact_cost"] + media
+    out["staff_cost"] = sums["staff_cost"]
+    out["total_cost"] = sums["contact_cost"] + media + sums["staff_cost"]
     out["cost_per_acquisition"] = _ratio(out["total_cost"], sums["converted"])
     out["return_on_spend"] = _ratio(sums["revenue"], out["total_cost"])
     out["renege_rate"] = _ratio(sums["reneges"], arrivals)
@@ -287,7 +334,8 @@ def funnel_post_purchase(customers: pd.DataFrame, stages: Sequence[str], post_pu
 
 def queue_table(queues: pd.DataFrame, events: pd.DataFrame, scenario, horizon_days: float, replications: int = 1) -> pd.DataFrame:
     """Per capacity channel: offered load, waiting, service level, abandonment, utilisation,
-    and the customers (and expected conversions) lost to waiting.
+    the customers (and expected conversions) lost to waiting, and the staff hours on duty and
+    their cost (totals over the replications, as in the pooled KPI table).
 
     Expected conversions lost weighs each customer lost after reneging by the probability
     that a customer in that stage, after that channel, would still have converted
@@ -331,6 +379,8 @@ def queue_table(queues: pd.DataFrame, events: pd.DataFrame, scenario, horizon_da
                 "abandonment_rate": float((~visits["served"]).mean()) if n else np.nan,
                 "customers_lost_to_waiting": len(lost_here),
                 "expected_conversions_lost": expected_lost,
+                "staffed_hours": available * 24.0,
+                "staff_cost": available * 24.0 * channel.staff_cost_per_hour,
             }
         )
     return pd.DataFrame(rows)

@@ -37,6 +37,8 @@ QUEUE_COLUMNS = {
     "abandonment_rate": ("abandonment", "{:.1%}"),
     "customers_lost_to_waiting": ("customers lost", "{:,.0f}"),
     "expected_conversions_lost": ("conversions lost (est.)", "{:,.0f}"),
+    "staffed_hours": ("staff hours", "{:,.0f}"),
+    "staff_cost": ("staff cost", "{:,.0f}"),
 }
 
 
@@ -70,9 +72,11 @@ def funnel_text(funnel: pd.DataFrame) -> str:
 
 def queue_text(queues: pd.DataFrame) -> str:
     table = queues.set_index("channel")
+    # Staff cost only when some channel prices its staff hours.
+    shown = {k: v for k, v in QUEUE_COLUMNS.items() if k in table and (k != "staff_cost" or (table[k] > 0).any())}
     out = pd.DataFrame(
-        {channel.replace("_", " "): [_format(table.at[channel, k], fmt) for k, (_, fmt) in QUEUE_COLUMNS.items()] for channel in table.index},
-        index=[label for label, _ in QUEUE_COLUMNS.values()],
+        {channel.replace("_", " "): [_format(table.at[channel, k], fmt) for k, (_, fmt) in shown.items()] for channel in table.index},
+        index=[label for label, _ in shown.values()],
     )
     return out.to_string()
 

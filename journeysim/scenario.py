@@ -48,7 +48,11 @@ class QueuePolicy:
 
 @dataclass(frozen=True)
 class Channel:
-    """A medium of contact: social, search, store, call centre..."""
+    """A medium of contact: social, search, store, call centre...
+
+    ``cost_per_contact`` is what one touch costs; a channel with staff (``capacity``) also
+    costs ``staff_cost_per_hour`` for every server on duty, whether busy or idle.
+    """
 
     name: str
     mode: str = ONLINE
@@ -59,6 +63,7 @@ class Channel:
     label: str = ""
     schedule: Schedule | None = None
     queue: QueuePolicy = QueuePolicy()
+    staff_cost_per_hour: float = 0.0
 
     @property
     def has_queue(self) -> bool:

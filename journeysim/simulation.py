@@ -19,6 +19,7 @@ from journeysim import random_streams as rs
 from journeysim.arrivals import Arrivals, arrivals_from_table, combine, draw_arrivals, market_entry_times, paid_arrivals
 from journeysim.compiled import CompiledScenario, compile_scenario
 from journeysim.config import config_hash
+from journeysim.capacity import staff_table
 from journeysim.errors import ConfigError, Problem
 from journeysim.engine_simpy import SimPyJourneyEngine
 from journeysim.media import budget_table
@@ -39,11 +40,13 @@ class SimulationResult:
     queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Media spend of one replication per channel and persona (empty without a budget).
     spend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Staff hours and cost of one replication per channel with staff (empty without one).
+    staff: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metrics(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
         from journeysim.metrics import kpi_table
 
-        return kpi_table(self.customers, self.events, by=by, spend=self.spend)
+        return kpi_table(self.customers, self.events, by=by, spend=self.spend, staff=self.staff)
 
 
 def package_version() -> str:
@@ -118,7 +121,8 @@ def simulate(
     events = _concat(event_tables) if keep_events else _concat([])
     spend = budget_table(scenario, settings.horizon_days) if scenario.budget else pd.DataFrame(columns=["channel", "persona", "spend"])
     return SimulationResult(
-        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend
+        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend,
+        staff=staff_table(scenario, settings.horizon_days),
     )
 
 

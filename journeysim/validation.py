@@ -151,6 +151,11 @@ def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> di
         service = check.distribution(f"{where}.service_time_days", spec.get("service_time_days"))
         if capacity is not None and spec.get("service_time_days") is None:
             check.add(f"{where}.service_time_days", f"is required when capacity is set (capacity={capacity})")
+        staff_cost = spec.get("staff_cost_per_hour", 0.0)
+        if not check.number(f"{where}.staff_cost_per_hour", staff_cost, 0.0):
+            staff_cost = 0.0
+        elif capacity is None and staff_cost > 0:
+            check.add(f"{where}.staff_cost_per_hour", f"needs staff: set capacity (servers) on the channel, or remove the cost; got {staff_cost:g} with no capacity")
         channels[name] = Channel(
             name=name,
             mode=spec["mode"],
@@ -161,6 +166,7 @@ def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> di
             label=spec.get("label", ""),
             schedule=build_schedule(check, f"{where}.schedule", spec.get("schedule"), capacity),
             queue=build_queue(check, f"{where}.queue", spec["queue"]),
+            staff_cost_per_hour=float(staff_cost),
         )
     return channels
 
