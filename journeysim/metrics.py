@@ -231,7 +231,6 @@ def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] 
     converted = customers.loc[customers["outcome"] == "converted"].groupby("persona", observed=True).size()
     personas = [str(p) for p in arrivals.index]
     for persona in personas + [ALL]:
-        n = int(arrivals.sum() if persona == ALL else arrivals.get(persona, 0))
         for stage in stage_order:
             if persona == ALL:
                 count = int(reached.xs(stage, level="stage").sum()) if stage in reached.index.get_level_values("stage") else 0

@@ -20,6 +20,8 @@ per channel, so more spend keeps a superset of them). The search has two stages:
    ``step`` EUR/day from one free channel to another while that improves it, halving the step
    down to ``resolution`` x the total.
 
+Both stages live in :mod:`journeysim.budget_search`.
+
 With ``fast=True`` both stages simulate :func:`journeysim.engine_vectorised.journey_only`
 (no capacity queues, no advocacy; loyalty kept) on the vectorised engine. The answer is then
 re-checked on the full scenario by a paired comparison, current vs recommended
@@ -31,7 +33,7 @@ are reported at the current and the recommended split.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -41,9 +43,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from journeysim.budget import check_paid_channel, set_spend
+from journeysim.budget_search import _starts, _surrogate, pattern_search  # noqa: F401  (pattern_search is public here too)
 from journeysim.errors import ConfigError, Problem
-from journeysim.media import exposure_of
-from journeysim.media import horizon_days as whole_days
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
@@ -236,122 +237,6 @@ def _bounds_pair(spec: Any, path: str) -> tuple[Any, Any]:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-# -- stage 1: the surrogate ------------------------------------------------------------------
-
-
-class _Surrogate:
-    """Per outcome: intercept + per channel a quadratic in its mean exposure over the horizon."""
-
-    def __init__(self, scenario: Scenario, problem: _Problem, horizon_days: float, arrival_days: float) -> None:
-        self.problem = problem
-        days = whole_days(arrival_days)
-        fraction = np.minimum(1.0, np.maximum(0.0, arrival_days - np.arange(days)))
-        self._weights = fraction / fraction.sum()
-        self._budgets = [scenario.budget[c] for c in problem.free]
-        # Adstock of a constant daily spend s on day d: s * (1 - decay^(d+1)) / (1 - decay).
-        self._gain = [(1 - b.adstock_decay ** (np.arange(days) + 1)) / (1 - b.adstock_decay) for b in self._budgets]
-        # Media spend is paid over the whole horizon (journeysim.media.budget_table).
-        self._spend_days = float(np.clip(horizon_days - np.arange(whole_days(horizon_days)), 0.0, 1.0).sum())
-        self.coefficients: dict[str, np.ndarray] = {}
-
-    def exposure(self, x: np.ndarray) -> np.ndarray:
-        return np.array([float(exposure_of(b, s * g) @ self._weights) for b, s, g in zip(self._budgets, x, self._gain)])
-
-    def features(self, x: np.ndarray) -> np.ndarray:
-        e = self.exposure(x)
-        return np.concatenate([[1.0], e, e**2])
-
-    def fit(self, points: list[np.ndarray], outcomes: list[pd.Series]) -> None:
-        design = np.array([self.features(p) for p in points])
-        for name in OUTCOMES:
-            y = np.array([o[name] for o in outcomes])
-            self.coefficients[name] = np.linalg.lstsq(design, y, rcond=None)[0]
-
-    def predict(self, x: np.ndarray, name: str) -> float:
-        if name == "media_spend":  # exact: constant daily spend over the horizon
-            return (sum(self.problem.fixed.values()) + float(np.sum(x))) * self._spend_days
-        if name == "profit":
-            return self.predict(x, "revenue") - self.predict(x, "contact_cost") - self.predict(x, "media_spend")
-        return float(self.features(x) @ self.coefficients[name])
-
-    def best(self, problem: _Problem, objective: str, starts: list[np.ndarray], max_cpa: float | None = None) -> np.ndarray:
-        """Maximise the surrogate objective over the split (SLSQP from several starts)."""
-        high = np.minimum(problem.high, problem.movable)
-        constraints = [{"type": "eq", "fun": lambda x: np.sum(x) - problem.movable}]
-        if max_cpa is not None:
-            cost = lambda x: self.predict(x, "contact_cost") + self.predict(x, "media_spend")
-            constraints.append({"type": "ineq", "fun": lambda x: (max_cpa * self.predict(x, "conversions") - cost(x)) / max(problem.movable, 1.0)})
-        scale = max(problem.movable, 1.0)
-        best, best_value = problem.project(starts[0]), -math.inf
-        for start in starts:
-            solution = optimize.minimize(
-                lambda x: -self.predict(x, objective) / scale, problem.project(start), method="SLSQP",
-                bounds=list(zip(problem.low, high)), constraints=constraints, options={"maxiter": 200, "ftol": 1e-10},
-            )
-            candidate = problem.project(solution.x)
-            value = self.predict(candidate, objective)
-            feasible = max_cpa is None or self.predict(candidate, "conversions") * max_cpa >= self.predict(candidate, "contact_cost") + self.predict(candidate, "media_spend")
-            if feasible and value > best_value:
-                best, best_value = candidate, value
-        return best
-
-
-def _surrogate(evaluator: SplitObjective, problem: _Problem, base: np.ndarray, levels: int = 4) -> _Surrogate:
-    settings = evaluator.settings
-    surrogate = _Surrogate(evaluator.scenario, problem, settings.horizon_days, settings.arrival_window_days)
-    points = [base]
-    top = np.minimum(problem.high, problem.movable - (problem.low.sum() - problem.low))
-    for i in range(len(problem.free)):
-        for level in np.linspace(problem.low[i], top[i], levels):
-            point = base.copy()
-            point[i] = level
-            points.append(point)
-    evaluator.stage = "surrogate"
-    outcomes = [evaluator.outcomes(problem.full(p)).mean() for p in points]
-    evaluator.stage = "search"
-    surrogate.fit(points, outcomes)
-    return surrogate
-
-
-def _starts(problem: _Problem, base: np.ndarray) -> list[np.ndarray]:
-    n = len(problem.free)
-    starts = [base, np.full(n, problem.movable / n)]
-    for i in range(n):
-        lean = np.full(n, 0.1 * problem.movable / max(n - 1, 1))
-        lean[i] = 0.9 * problem.movable
-        starts.append(lean)
-    return [problem.project(s) for s in starts]
-
-
-# -- stage 2: pattern search on the simulated objective ------------------------------------
-
-
-def pattern_search(score: Callable[[np.ndarray], Any], problem: _Problem, start: np.ndarray, initial_step: float, resolution: float) -> np.ndarray:
-    """Move ``step`` from one free channel to another (within the bounds) while the best such
-    move raises ``score``; then halve the step, down to ``resolution`` (EUR/day)."""
-    x, best = start.copy(), score(start)
-    step = initial_step
-    n = len(x)
-    resolution = max(resolution, 1e-6)  # a zero total leaves nothing to move
-    while step >= resolution and n > 1:
-        while True:
-            moves = []
-            for i in range(n):
-                for j in range(n):
-                    amount = min(step, x[i] - problem.low[i], problem.high[j] - x[j]) if i != j else 0.0
-                    if amount > 1e-9:
-                        y = x.copy()
-                        y[i] -= amount
-                        y[j] += amount
-                        moves.append((score(y), y))
-            candidate = max(moves, key=lambda m: m[0], default=None)
-            if candidate is None or not candidate[0] > best:
-                break
-            best, x = candidate
-        step /= 2
-    return x
 
 
 # -- marginal returns --------------------------------------------------------------------
