@@ -70,9 +70,9 @@ def kpi_table(
     :func:`staff_cost_per_customer`.
     """
     keys = list(by)
-    customers = customers.assign(staff_cost=staff_cost_per_customer(customers, events, staff))
-    per_persona = _kpis(customers, keys + ["persona"], spend)
-    pooled = _kpis(customers, keys, spend).assign(persona=ALL)
+    staff_costs = staff_cost_per_customer(customers, events, staff)
+    per_persona = _kpis(customers, keys + ["persona"], spend, staff_costs)
+    pooled = _kpis(customers, keys, spend, staff_costs).assign(persona=ALL)
     table = pd.concat([per_persona, pooled], ignore_index=True)
     columns = keys + ["persona"] + list(KPI_DESCRIPTIONS)
     table = table[columns]
@@ -115,7 +115,7 @@ def staff_cost_per_customer(customers: pd.DataFrame, events: pd.DataFrame | None
     return cost
 
 
-def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None = None) -> pd.DataFrame:
+def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None = None, staff_costs: np.ndarray | None = None) -> pd.DataFrame:
     c = customers
     converted = c["outcome"] == "converted"
     lost = c["outcome"] == "lost"
@@ -133,7 +133,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
             "satisfaction": c["satisfaction"].astype(np.float64),
             "revenue": c["revenue"].astype(np.float64),
             "contact_cost": c["contact_cost"].astype(np.float64),
-            "staff_cost": c["staff_cost"].astype(np.float64),
+            "staff_cost": np.zeros(len(c)) if staff_costs is None else staff_costs,
             "reneges": c["reneges"].astype(np.int64),
             "repeaters": (converted & (c["repeat_purchases"] > 0)).astype(np.int64),
             "repeat_purchases": c["repeat_purchases"].astype(np.int64),
