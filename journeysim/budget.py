@@ -46,7 +46,8 @@ CHANNEL_MEASURES = {
     "revenue": "order value of their purchases",
     "media_spend": "the channel's paid-media spend (0 for organic and referral)",
     "contact_cost": "cost per contact of their touches on unpaid channels",
-    "total_cost": "media spend + contact cost",
+    "staff_cost": "their share of staff costs (channels with staff, by served contacts)",
+    "total_cost": "media spend + contact cost + staff cost",
     "cost_per_acquisition": "total cost / new customers",
     "return_on_spend": "revenue / total cost",
 }
@@ -242,13 +243,19 @@ def customer_channels(customers: pd.DataFrame, scenario: Scenario, events: pd.Da
     return labels
 
 
-def channel_table(customers: pd.DataFrame, spend: pd.DataFrame, scenario: Scenario, events: pd.DataFrame | None = None) -> pd.DataFrame:
+def channel_table(
+    customers: pd.DataFrame, spend: pd.DataFrame, scenario: Scenario, events: pd.DataFrame | None = None, staff: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per replication and channel (paid channels, ``organic``, ``referral`` when there are
     referrals, and ``all``): the measures of :data:`CHANNEL_MEASURES`.
 
     ``spend`` is the media spend of ONE replication (``SimulationResult.spend``); each
-    replication pays it. The ``all`` row equals :func:`journeysim.metrics.kpi_table`'s totals.
+    replication pays it; so is ``staff`` (``SimulationResult.staff``), shared out as in
+    :func:`journeysim.metrics.staff_cost_per_customer`. The ``all`` row equals
+    :func:`journeysim.metrics.kpi_table`'s totals given the same tables.
     """
+    from journeysim.metrics import staff_cost_per_customer
+
     channel = customer_channels(customers, scenario, events)
     converted = (customers["outcome"] == "converted").to_numpy()
     frame = pd.DataFrame(
@@ -261,6 +268,7 @@ def channel_table(customers: pd.DataFrame, spend: pd.DataFrame, scenario: Scenar
             "loyal_customers": (converted & customers["loyal"].to_numpy(dtype=bool)).astype(np.int64),
             "revenue": customers["revenue"].to_numpy(dtype=np.float64),
             "contact_cost": customers["contact_cost"].to_numpy(dtype=np.float64),
+            "staff_cost": staff_cost_per_customer(customers, events, staff),
         }
     )
     labels = [*scenario.budget, ORGANIC_LABEL] + ([REFERRAL_LABEL] if (channel == REFERRAL_LABEL).any() else [])
@@ -272,7 +280,7 @@ def channel_table(customers: pd.DataFrame, spend: pd.DataFrame, scenario: Scenar
     table = pd.concat([sums, pooled]).sort_index(level="replication", sort_remaining=False).reset_index()
     media = spend.groupby("channel")["spend"].sum() if len(spend) else pd.Series(dtype=float)
     table["media_spend"] = table["channel"].map(lambda c: float(media.sum()) if c == ALL_CHANNELS else float(media.get(c, 0.0)))
-    table["total_cost"] = table["media_spend"] + table["contact_cost"]
+    table["total_cost"] = table["media_spend"] + table["contact_cost"] + table["staff_cost"]
     table["conversion_rate"] = _ratio(table["new_customers"], table["prospects"])
     table["cost_per_acquisition"] = _ratio(table["total_cost"], table["new_customers"])
     table["return_on_spend"] = _ratio(table["revenue"], table["total_cost"])
@@ -284,15 +292,21 @@ def channel_comparison(comparison: Comparison, confidence: float | None = None) 
     mean paired difference and its t-interval (the layout of ``comparison.csv``, with a
     ``channel`` column instead of ``persona``).
 
-    Re-runs both states with the comparison's settings (same seed and replication
-    numbers, so the same customers) keeping only the customers tables."""
+    Uses the per-channel tables the comparison kept from its own runs; a comparison
+    without them is re-run for both states with its settings (same seed and replication
+    numbers, so the same customers)."""
     from journeysim.compare import CURRENT, FUTURE, future_seed
 
+    confidence = comparison.confidence if confidence is None else confidence
+    kept = comparison.by_channel
+    if len(kept) and set(kept["state"]) == {CURRENT, FUTURE}:
+        states = {state: kept.loc[kept["state"] == state].drop(columns="state").reset_index(drop=True) for state in (CURRENT, FUTURE)}
+        return paired_channel_table(states[CURRENT], states[FUTURE], confidence)
     tables = {}
     for state, scenario in ((CURRENT, comparison.current), (FUTURE, comparison.future)):
         seed = comparison.settings.seed if state == CURRENT else future_seed(comparison.settings.seed, comparison.independent)
         tables[state] = channel_runs(scenario, comparison.settings, seed=seed)
-    return paired_channel_table(tables[CURRENT], tables[FUTURE], comparison.confidence if confidence is None else confidence)
+    return paired_channel_table(tables[CURRENT], tables[FUTURE], confidence)
 
 
 def channel_runs(scenario: Scenario, settings: RunSettings, seed: int | None = None) -> pd.DataFrame:
@@ -300,7 +314,7 @@ def channel_runs(scenario: Scenario, settings: RunSettings, seed: int | None = N
     from journeysim.simulation import simulate
 
     result = simulate(scenario, settings, seed=seed, progress=False, keep_events=False)
-    return channel_table(result.customers, result.spend, scenario)
+    return channel_table(result.customers, result.spend, scenario, staff=result.staff)
 
 
 def paired_channel_table(current: pd.DataFrame, future: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

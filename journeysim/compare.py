@@ -129,6 +129,9 @@ class Comparison:
     stopping: dict[str, Any] = field(default_factory=dict)
     # Changes applied to both states before the comparison (an experiment's assumptions).
     assumptions: dict[str, Any] = field(default_factory=dict)
+    # Per state, replication and channel that brought the customers (paid channels,
+    # organic, referral, all): journeysim.budget.channel_table of the same runs.
+    by_channel: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def replications(self) -> int:
@@ -278,7 +281,8 @@ def compare(
 
     run = replace(run, engine=paired_engine(run.engine, current, future))
     runners = {CURRENT: _StateRunner(current, run, run.seed), FUTURE: _StateRunner(future, run, future_seed(run.seed, independent))}
-    tallies = {state: _Tallies(details) for state in STATES}
+    with_budget = bool(current.budget or future.budget)
+    tallies = {state: _Tallies(details, channels=with_budget) for state in STATES}
     with tqdm(total=2 * (adaptive.max_replications if adaptive else replications), unit=" runs", desc=f"comparing {name or future.name}",
               disable=not progress, delay=2.0, leave=False) as bar:
         stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, bar.update)
@@ -295,6 +299,7 @@ def compare(
         per_replication=per_replication,
         table=comparison_table(per_replication, confidence),
         stopping=stopping,
+        by_channel=_by_channel(tallies),
         **(_detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
     )
 
@@ -327,6 +332,15 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
                 "stopped_because": "target half-width reached" if reached else "max_replications reached",
             }
         size = min(adaptive.batch, adaptive.max_replications - done)
+
+
+def _by_channel(tallies: Mapping[str, _Tallies]) -> pd.DataFrame:
+    """Both states' per-channel tables (``state`` column first); empty without a budget."""
+    frames = [pd.concat(t.by_channel, ignore_index=True).assign(state=state) for state, t in tallies.items() if t.by_channel]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[["state", *[c for c in table.columns if c != "state"]]]
 
 
 def _detail_tables(current: _Tallies, future: _Tallies, stages: Sequence[str]) -> dict[str, pd.DataFrame]:
@@ -386,17 +400,25 @@ class _StateRunner:
 class _Tallies:
     """What one state's batches add up to: per-replication KPIs and pooled count tables."""
 
-    def __init__(self, details: bool) -> None:
+    def __init__(self, details: bool, channels: bool = False) -> None:
         self.details = details
+        self.channels = channels  # keep journeysim.budget.channel_table of every batch
         self.kpis: list[pd.DataFrame] = []
         self._touchpoints: list[pd.DataFrame] = []
         self._funnels: list[pd.DataFrame] = []
         self._arrivals: list[pd.Series] = []
         self._purchases: list[pd.DataFrame] = []
         self._experiences: list[pd.DataFrame] = []
+        self.by_channel: list[pd.DataFrame] = []
 
     def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
         self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))
+        if self.channels:
+            # Per channel that brought the customers (budget_by_channel.csv), from the same runs.
+            from journeysim.budget import channel_table
+
+            no_spend = pd.DataFrame(columns=["channel", "persona", "spend"])
+            self.by_channel.append(channel_table(customers, spend if spend is not None else no_spend, scenario, events, staff))
         if not self.details:
             return
         touchpoints = m.touchpoint_table(events)

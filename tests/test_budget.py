@@ -3,6 +3,7 @@ budget-shift study from the command line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def test_a_shift_that_would_leave_a_negative_plan_is_refused(retail):
 
 
 def test_channel_table_attributes_customers_to_the_channel_that_brought_them(retail):
-    small = retail.with_changes({"arrival_rate_per_day": 20.0})
+    small = retail.with_changes({"arrival_rate_per_day": 20.0, "channels.store.staff_cost_per_hour": 24.0})
     result = js.simulate(small, seed=5, horizon_days=20, replications=2, progress=False)
     customers, events = result.customers, result.events
     labels = customer_channels(customers, small, events)
@@ -138,13 +139,14 @@ def test_channel_table_attributes_customers_to_the_channel_that_brought_them(ret
     assert customer_channels(customers, small).equals(labels)
     assert set(labels[~paid]) <= {"organic", "referral"} and set(labels[paid]) == {"search", "social", "video"}
 
-    table = channel_table(customers, result.spend, small, events)
+    table = channel_table(customers, result.spend, small, events, result.staff)
     pooled = table.loc[table["channel"] == "all"].set_index("replication")
-    kpis = kpi_table(customers, events, by=("replication",), spend=result.spend).query("persona == 'all'").set_index("replication")
-    for mine, theirs in (("prospects", "arrivals"), ("new_customers", "converted"), ("revenue", "revenue"), ("total_cost", "total_cost"), ("media_spend", "media_spend")):
+    kpis = kpi_table(customers, events, by=("replication",), spend=result.spend, staff=result.staff).query("persona == 'all'").set_index("replication")
+    assert (pooled["staff_cost"] > 0).all()
+    for mine, theirs in (("prospects", "arrivals"), ("new_customers", "converted"), ("revenue", "revenue"), ("total_cost", "total_cost"), ("media_spend", "media_spend"), ("staff_cost", "staff_cost")):
         np.testing.assert_allclose(pooled[mine].to_numpy(dtype=float), kpis[theirs].to_numpy(dtype=float), err_msg=mine)
-    parts = table.loc[table["channel"] != "all"].groupby("replication")[["prospects", "new_customers", "revenue", "total_cost"]].sum()
-    np.testing.assert_allclose(parts.to_numpy(dtype=float), pooled[["prospects", "new_customers", "revenue", "total_cost"]].to_numpy(dtype=float))
+    parts = table.loc[table["channel"] != "all"].groupby("replication")[["prospects", "new_customers", "revenue", "staff_cost", "total_cost"]].sum()
+    np.testing.assert_allclose(parts.to_numpy(dtype=float), pooled[["prospects", "new_customers", "revenue", "staff_cost", "total_cost"]].to_numpy(dtype=float))
     search = table.loc[(table["channel"] == "search") & (table["replication"] == 0)].iloc[0]
     assert search["media_spend"] == pytest.approx(600.0 * 20)
     assert search["cost_per_acquisition"] == pytest.approx(search["total_cost"] / search["new_customers"])
@@ -176,6 +178,9 @@ def test_moving_budget_to_the_channel_with_the_better_funnel_raises_conversions(
     assert by_channel.loc[("search", "media_spend"), "difference"] == pytest.approx(180.0 * 30)
     assert by_channel.loc[("all", "new_customers"), "difference"] == pytest.approx(comparison.row("converted")["difference"])  # the same runs
     assert by_channel.loc[("organic", "new_customers"), "ci_high"] == 0.0  # no retargeting: organic customers are untouched (common random numbers)
+    # The table comes from the comparison's own runs; re-running both states gives the same.
+    rerun = channel_comparison(dataclasses.replace(comparison, by_channel=pd.DataFrame())).set_index(["channel", "measure"])
+    pd.testing.assert_frame_equal(by_channel, rerun)
 
 
 # -- the ready study from the command line -------------------------------------------------
