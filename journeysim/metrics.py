@@ -40,6 +40,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "total_cost": "contact cost + media spend + staff cost",
     "cost_per_acquisition": "total cost / converted",
     "return_on_spend": "revenue / total cost",
+    "profit": "revenue - total cost (before the cost of the goods sold, which the model does not know)",
     "renege_rate": "queue abandonments (reneges) / arrivals",
     "repeat_purchase_rate": "converted customers with a repeat purchase / converted",
     "purchases_per_customer": "(first + repeat purchases) / converted",
@@ -194,6 +195,7 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
     out["total_cost"] = sums["contact_cost"] + media + sums["staff_cost"]
     out["cost_per_acquisition"] = _ratio(out["total_cost"], sums["converted"])
     out["return_on_spend"] = _ratio(sums["revenue"], out["total_cost"])
+    out["profit"] = sums["revenue"] - out["total_cost"]
     out["renege_rate"] = _ratio(sums["reneges"], arrivals)
     out["repeat_purchase_rate"] = _ratio(sums["repeaters"], sums["converted"])
     out["purchases_per_customer"] = _ratio(sums["converted"] + sums["repeat_purchases"], sums["converted"])

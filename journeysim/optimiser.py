@@ -502,7 +502,9 @@ def kpi_objective(kpis: pd.DataFrame, objective: str) -> pd.Series:
     if objective == "revenue":
         return kpis["revenue"].astype(np.float64)
     if objective == "profit":
-        return kpis["revenue"].astype(np.float64) - kpis["total_cost"].astype(np.float64)
+        # Includes staff costs, which a budget split does not change: the paired difference
+        # is the optimiser's profit difference.
+        return kpis["profit"].astype(np.float64)
     return (kpis["loyalty_rate"].fillna(0.0) * kpis["converted"]).round().astype(np.float64)
 
 

@@ -18,6 +18,7 @@ SUMMARY_KPIS = {
     "revenue": ("revenue", "{:,.0f}"),
     "cost_per_acquisition": ("cost per acquisition", "{:,.2f}"),
     "return_on_spend": ("return on spend", "{:.2f}x"),
+    "profit": ("revenue less costs", "{:,.0f}"),
     "renege_rate": ("gave up in a queue", "{:.1%}"),
     "repeat_purchase_rate": ("bought again", "{:.1%}"),
     "purchases_per_customer": ("purchases per customer", "{:.2f}"),

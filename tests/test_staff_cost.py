@@ -84,6 +84,7 @@ def test_kpis_carry_staff_cost_in_total_cost():
     assert kpis.at["all", "staff_cost"] == pytest.approx(expected)
     assert kpis.drop(index="all")["staff_cost"].sum() == pytest.approx(expected)
     assert (kpis["total_cost"] == kpis["contact_cost"] + kpis["media_spend"] + kpis["staff_cost"]).all()
+    assert (kpis["profit"] == kpis["revenue"] - kpis["total_cost"]).all()
     assert kpis.at["all", "cost_per_acquisition"] == pytest.approx(kpis.at["all", "total_cost"] / kpis.at["all", "converted"])
     # Store-loyal customers use the store most, so they carry the largest share per arrival.
     per_arrival = kpis["staff_cost"] / kpis["arrivals"]
