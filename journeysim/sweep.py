@@ -154,7 +154,8 @@ def _read_job(folder: Path, plan: Sequence[Sequence[str]] | None) -> SweepJob:
     overrides = tuple(recorded) if isinstance(recorded, list) else planned or ()
     problem = _result_problem(folder, _read_yaml(folder / ".hydra" / "config.yaml"))
     foreign = planned is None or (recorded is not None and _model_overrides(overrides) != _model_overrides(planned))
-    if not problem and plan is not None and number is not None and foreign:
+    # A result, or an invalid job's note, left by another sweep in the same folder is not this sweep's.
+    if (not problem or problem.startswith(INVALID_PREFIX)) and plan is not None and number is not None and foreign:
         problem = "holds a job of another sweep (its overrides differ from this sweep's plan)"
     return SweepJob(number, folder, overrides, complete=not problem, problem=problem)
 

@@ -274,6 +274,11 @@ def test_an_invalid_job_does_not_stop_the_sweep_but_fails_the_command(tmp_path):
     collection = collect_sweep(sweep, write=False, warn=False)
     assert [(job.number, job.reason.split(":")[0]) for job in collection.missing] == [(1, "invalid configuration")]
     assert [job.number for job in collection.invalid] == [1]
+    # A smaller sweep in the same folder: job 1's note belongs to the earlier sweep, so this
+    # sweep has no invalid job (and succeeds).
+    smaller = subprocess.run([*[part.replace("0.2,1.5,0.3", "0.2") for part in command], "output.resume=true"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert smaller.returncode == 0, smaller.stderr[-3000:]
+    assert "#1" in smaller.stderr and "another sweep" in smaller.stderr and "invalid configuration" not in smaller.stderr
     # Fixed and re-run in the same folder with resume: the two good jobs are skipped, the
     # fixed one runs, and its stale problem note is gone.
     fixed = [part.replace("1.5", "0.25") for part in command]
