@@ -129,6 +129,9 @@ class Comparison:
     stopping: dict[str, Any] = field(default_factory=dict)
     # Changes applied to both states before the comparison (an experiment's assumptions).
     assumptions: dict[str, Any] = field(default_factory=dict)
+    # What was asked for (an experiment's name, replications, adaptive rule, pairing,
+    # confidence): with the config hashes, it tells whether a folder holds this study's result.
+    request: dict[str, Any] = field(default_factory=dict)
     # Per state, replication and channel that brought the customers (paid channels,
     # organic, referral, all): journeysim.budget.channel_table of the same runs.
     by_channel: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -172,6 +175,7 @@ class Comparison:
             "engine": self.settings.engine,
             "confidence": self.confidence,
             "stopping": self.stopping,
+            "request": self.request,
             "journeysim_version": sim.package_version(),
         }
 

@@ -12,7 +12,7 @@ notebooks and scripts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +142,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def run_experiment(current: Scenario, settings: RunSettings, experiment: Experiment, *, progress: bool | None = None) -> Comparison:
     """Apply the assumptions to ``current``, validate the future state (problems named
     ``experiment.assumptions.*`` or ``experiment.changes.*``) and compare."""
-    if experiment.assumptions:
-        current = future_state(current, experiment.assumptions, path="experiment.assumptions")
-    future = future_state(current, experiment.changes, path="experiment.changes")
+    current, future = prepare_states(current, experiment)
     if experiment.adaptive is not None:
         experiment.adaptive.check("experiment.adaptive", scenario=current)
     comparison = compare(
@@ -161,7 +159,29 @@ def run_experiment(current: Scenario, settings: RunSettings, experiment: Experim
     )
     comparison.changes = plain_data(experiment.changes)
     comparison.assumptions = plain_data(experiment.assumptions)
+    comparison.request = experiment_request(experiment)
     return comparison
+
+
+def experiment_request(experiment: Experiment) -> dict[str, Any]:
+    """What an experiment asks for besides its scenarios (recorded in ``run.json``)."""
+    return plain_data(
+        {
+            "name": experiment.name,
+            "replications": experiment.replications,
+            "adaptive": None if experiment.adaptive is None else asdict(experiment.adaptive),
+            "independent": experiment.independent,
+            "confidence": experiment.confidence,
+        }
+    )
+
+
+def prepare_states(current: Scenario, experiment: Experiment) -> tuple[Scenario, Scenario]:
+    """Both validated states of an experiment: ``current`` with the assumptions, and the future
+    state (problems named ``experiment.assumptions.*`` or ``experiment.changes.*``)."""
+    if experiment.assumptions:
+        current = future_state(current, experiment.assumptions, path="experiment.assumptions")
+    return current, future_state(current, experiment.changes, path="experiment.changes")
 
 
 @dataclass

@@ -42,7 +42,12 @@ from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
 TABLE_NAME = "sweep"
+COMPARISON_TABLE_NAME = "sweep_comparison"
 JOB_METRICS = "metrics_by_replication.csv"
+# An experiment job (journeysim experiment=NAME) writes both states' KPIs per replication,
+# and the paired comparison.
+EXPERIMENT_METRICS = "comparison_by_replication.csv"
+EXPERIMENT_COMPARISON = "comparison.csv"
 # Overrides that change only what a job writes or shows, not its results.
 OUTPUT_ONLY = frozenset({"run.progress", "output.events", "output.figures", "output.resume"})
 # Overrides that get no parameter column: the seed has its own.
@@ -84,6 +89,8 @@ class SweepCollection:
     missing: list[MissingJob] = field(default_factory=list)
     planned: int | None = None  # jobs the sweep's own config asks for, when it can be read
     files: list[Path] = field(default_factory=list)
+    # Experiment sweeps: one row per job, KPI and persona of each job's comparison.csv.
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def invalid(self) -> list[MissingJob]:
@@ -120,8 +127,11 @@ def collect_sweep(sweep_dir: str | Path, *, write: bool = True, warn: bool = Tru
         missing += [MissingJob(number, tuple(overrides), "not started") for number, overrides in enumerate(plan) if number not in seen]
     missing.sort(key=lambda job: (job.number is None, job.number or 0))
     collection = SweepCollection(sweep_dir, sweep_table(sweep_dir, collected), collected, missing, None if plan is None else len(plan))
+    collection.comparison = sweep_comparison_table(sweep_dir, collected)
     if write and len(collection.table):
         collection.files = write_sweep_table(collection.table, sweep_dir)
+        if len(collection.comparison):
+            collection.files += write_sweep_table(collection.comparison, sweep_dir, COMPARISON_TABLE_NAME)
     if warn and collection.missing:
         warnings.warn(collection.message(), IncompleteSweepWarning, stacklevel=2)
     return collection
@@ -177,13 +187,18 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
         meta = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         return f"unreadable run.json ({error})"
-    if not (folder / JOB_METRICS).is_file():
-        return f"complete, but without {JOB_METRICS} (not a main journeysim job)"
+    if not (folder / JOB_METRICS).is_file() and not (folder / EXPERIMENT_METRICS).is_file():
+        return f"complete, but without {JOB_METRICS} or {EXPERIMENT_METRICS} (not a journeysim job)"
     # .hydra/ is rewritten when a job starts: a result that disagrees with it is an older
     # job's, left behind by a re-run that did not finish.
     run = (job_config or {}).get("run") or {}
     scenario = (job_config or {}).get("scenario") or {}
     recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": run.get("horizon_days"), "scenario": scenario.get("name")}
+    if (job_config or {}).get("experiment") is not None:
+        # An experiment's replications are its own (experiment.replications, or adaptive).
+        recorded.pop("replications")
+        if not (folder / EXPERIMENT_METRICS).is_file():
+            return f"complete, but without {EXPERIMENT_METRICS} (not an experiment job's result)"
     for key, value in recorded.items():
         if value is not None and key in meta and not _same(value, meta[key]):
             return f"run.json holds {key}={meta[key]!r} but the job asks for {value!r} (an older result)"
@@ -242,9 +257,42 @@ def planned_jobs(sweep_dir: Path) -> list[list[str]] | None:
 
 
 def sweep_table(sweep_dir: Path, jobs: Sequence[SweepJob]) -> pd.DataFrame:
-    """One row per job, replication and persona: job, job_dir, parameters, seed, then the KPIs."""
+    """One row per job, replication and persona: job, job_dir, parameters, seed, then the KPIs.
+
+    An experiment job contributes both states' rows, told apart by a ``state`` column
+    (``current``/``future``) after the seed.
+    """
     if not jobs:
         return pd.DataFrame(columns=["job", "job_dir", "seed", "replication", "persona"])
+    head, keys, numbers = _job_heads(sweep_dir, jobs)
+    frames = []
+    for job, number in zip(jobs, numbers):
+        main = job.folder / JOB_METRICS
+        frames.append(pd.read_csv(main if main.is_file() else job.folder / EXPERIMENT_METRICS).assign(job=number))
+    metrics = pd.concat(frames, ignore_index=True)
+    table = head.merge(metrics, on="job", how="inner", validate="one_to_many", sort=False)
+    front = ["job", "job_dir", *keys, "seed", *(["state"] if "state" in table else []), "replication", "persona"]
+    table["persona"] = table["persona"].astype(str)
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def sweep_comparison_table(sweep_dir: Path, jobs: Sequence[SweepJob]) -> pd.DataFrame:
+    """Experiment jobs' paired comparisons, one row per job, KPI and persona: job, job_dir,
+    parameters, seed, then the columns of ``comparison.csv`` (current, future, difference and
+    its interval...). Empty when no job is an experiment."""
+    experiments = [job for job in jobs if (job.folder / EXPERIMENT_COMPARISON).is_file() and not (job.folder / JOB_METRICS).is_file()]
+    if not experiments:
+        return pd.DataFrame()
+    head, keys, numbers = _job_heads(sweep_dir, experiments)
+    rows = pd.concat([pd.read_csv(job.folder / EXPERIMENT_COMPARISON).assign(job=number) for job, number in zip(experiments, numbers)], ignore_index=True)
+    table = head.merge(rows, on="job", how="inner", validate="one_to_many", sort=False)
+    front = ["job", "job_dir", *keys, "seed", "kpi", "persona"]
+    table["persona"] = table["persona"].astype(str)
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def _job_heads(sweep_dir: Path, jobs: Sequence[SweepJob]) -> tuple[pd.DataFrame, list[str], list[int]]:
+    """Per job: number, folder, one typed column per swept parameter, and the seed."""
     parsed = [parameters_of(job.overrides) for job in jobs]
     keys = list(dict.fromkeys(key for values in parsed for key in values))
     numbers = [job.number if job.number is not None else index for index, job in enumerate(jobs)]
@@ -252,11 +300,7 @@ def sweep_table(sweep_dir: Path, jobs: Sequence[SweepJob]) -> pd.DataFrame:
     for key in keys:
         head[key] = typed_column([values.get(key) for values in parsed])
     head["seed"] = pd.Series([json.loads((job.folder / COMPLETE_MARKER).read_text(encoding="utf-8")).get("seed") for job in jobs], dtype="int64")
-    metrics = pd.concat([pd.read_csv(job.folder / JOB_METRICS).assign(job=number) for job, number in zip(jobs, numbers)], ignore_index=True)
-    table = head.merge(metrics, on="job", how="inner", validate="one_to_many", sort=False)
-    front = ["job", "job_dir", *keys, "seed", "replication", "persona"]
-    table["persona"] = table["persona"].astype(str)
-    return table[front + [c for c in table.columns if c not in front]]
+    return head, keys, numbers
 
 
 @dataclass(frozen=True)
@@ -291,11 +335,11 @@ def typed_column(values: Sequence[_Value | None]) -> pd.Series:
     return pd.Series([None if v is None or v.value is None else v.text for v in values], dtype="str")
 
 
-def write_sweep_table(table: pd.DataFrame, sweep_dir: Path) -> list[Path]:
-    """Write ``sweep.parquet`` and ``sweep.csv``; each appears complete or not at all."""
+def write_sweep_table(table: pd.DataFrame, sweep_dir: Path, name: str = TABLE_NAME) -> list[Path]:
+    """Write ``NAME.parquet`` and ``NAME.csv``; each appears complete or not at all."""
     written = []
     for suffix in ("parquet", "csv"):
-        target = sweep_dir / f"{TABLE_NAME}.{suffix}"
+        target = sweep_dir / f"{name}.{suffix}"
         staging = sweep_dir / f".{target.name}.partial-{os.getpid()}"
         try:
             if suffix == "parquet":
@@ -345,8 +389,11 @@ class CollectSweep(Callback):
 
 def report(collection: SweepCollection) -> None:
     if collection.files:
-        names = " and ".join(str(path) for path in collection.files)
+        names = " and ".join(str(path) for path in collection.files if path.stem == TABLE_NAME)
         print(f"Sweep table: {len(collection.table):,} rows from {len(collection.collected)} jobs written to {names}")
+        paired = " and ".join(str(path) for path in collection.files if path.stem == COMPARISON_TABLE_NAME)
+        if paired:
+            print(f"Comparison table (paired differences per job, KPI and persona): {len(collection.comparison):,} rows written to {paired}")
     else:
         print(f"Sweep table: no complete job in {collection.folder}; nothing written", file=sys.stderr)
     if collection.missing:
@@ -402,20 +449,67 @@ def matching_result(folder: str | Path, scenario: Scenario, settings: RunSetting
     return meta
 
 
+def matching_experiment_result(folder: str | Path, current: Scenario, settings: RunSettings, experiment: Any, *, figures: bool = True) -> dict[str, Any] | None:
+    """``run.json`` of ``folder`` when it holds a complete result of this very experiment, else None.
+
+    Same states (config hashes of the current state with the assumptions, and of the future
+    state), the same request (name, replications, adaptive rule, pairing, confidence), seed,
+    horizon, arrival window, engine and package version, and every table it writes.
+    """
+    from journeysim.experiment_job import experiment_request, prepare_states
+    from journeysim.simulation import package_version
+
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    assumed, future = prepare_states(current, experiment)
+    expected = {
+        "current_config_hash": config_hash(dict(assumed.source)),
+        "future_config_hash": config_hash(dict(future.source)),
+        "request": experiment_request(experiment),
+        "seed": settings.seed,
+        "horizon_days": settings.horizon_days,
+        "arrival_days": settings.arrival_window_days,
+        "journeysim_version": package_version(),
+    }
+    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
+        return None
+    if settings.engine != "auto" and meta.get("engine") != settings.engine:
+        return None
+    needed = {EXPERIMENT_COMPARISON, EXPERIMENT_METRICS} | ({"forest.png"} if figures else set())
+    files = set(meta.get("files") or ())
+    if not needed <= files or not all((folder / name).is_file() for name in files):
+        return None
+    return meta
+
+
 def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path) -> bool:
     """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
 
-    The main job calls it first: ``if skip_completed_job(cfg, folder): return``. Experiment
-    jobs and invalid configurations always run (the job reports the problems).
+    The job calls it first: ``if skip_completed_job(cfg, folder): return``. Main jobs and
+    experiment jobs alike; an invalid configuration always runs (the job reports the problems).
     """
     output = cfg.get("output") or {}
-    if not output.get("resume", False) or cfg.get("experiment") is not None:
+    if not output.get("resume", False):
         return False
+    figures = bool(output.get("figures", True))
     try:
         scenario, settings = load_config(cfg)
+        if cfg.get("experiment") is None:
+            meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=figures)
+        else:
+            from omegaconf import OmegaConf
+
+            from journeysim.experiment_job import experiment_from_dict
+
+            spec = cfg["experiment"]
+            plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
+            experiment = experiment_from_dict(plain, path="experiment")
+            meta = matching_experiment_result(folder, scenario, settings, experiment, figures=figures)
     except ConfigError:
         return False
-    meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=bool(output.get("figures", True)))
     if meta is None:
         return False
     print(f"journeysim: skipped, {folder} already holds a complete result of this configuration (output.resume=true)")

@@ -287,3 +287,41 @@ def test_an_invalid_job_does_not_stop_the_sweep_but_fails_the_command(tmp_path):
     assert again.stdout.count("journeysim: skipped") == 2
     assert "Sweep table: 24 rows from 3 jobs" in again.stdout
     assert not (sweep / "1" / outputs.INVALID_CONFIG_FILE).exists()
+
+
+EXPERIMENT_FRICTION = "experiment.changes.touchpoints.purchase.website.friction"
+EXPERIMENT_TINY = ["experiment=one_click_checkout", "experiment.replications=2", "run.horizon_days=10",
+                   "scenario.arrival_rate_per_day=20", "run.progress=false", "output.figures=false"]  # fmt: skip
+
+
+def test_an_experiment_sweep_collects_both_states_and_the_paired_comparisons(tmp_path):
+    """2 future-state frictions x 2 seeds of the one-click study: sweep.parquet holds both
+    states per replication, sweep_comparison.parquet every job's comparison.csv; a re-run
+    with resume skips every job, and one job whose result is gone runs alone."""
+    sweep = tmp_path / "sweep"
+    args = ["-m", f"{EXPERIMENT_FRICTION}=0.05,0.2", "run.seed=1,2", *EXPERIMENT_TINY, f"hydra.sweep.dir={sweep}"]
+    done = journeysim(*args, cwd=tmp_path)
+    assert "Sweep table: 64 rows from 4 jobs" in done.stdout  # 4 jobs x 2 states x 2 replications x 4 personas
+    table = pd.read_parquet(sweep / "sweep.parquet")
+    parameters = [EXPERIMENT_FRICTION, "experiment", "experiment.replications", "run.horizon_days", "scenario.arrival_rate_per_day"]
+    assert list(table.columns[:10]) == ["job", "job_dir", *parameters, "seed", "state", "replication"]
+    assert table.groupby(["job", "state"]).size().eq(8).all() and set(table["state"]) == {"current", "future"}
+    assert set(table["experiment"]) == {"one_click_checkout"} and table[EXPERIMENT_FRICTION].dtype == "float64"
+
+    paired = pd.read_parquet(sweep / "sweep_comparison.parquet")
+    for job in range(4):
+        own = pd.read_csv(sweep / str(job) / "comparison.csv")
+        mine = paired.loc[paired["job"] == job, own.columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, own, check_dtype=False)
+    # The current state is the same in every job of a seed: only the future state moves.
+    current = table[(table["state"] == "current") & (table["persona"] == "all")].pivot_table(index="seed", columns=EXPERIMENT_FRICTION, values="converted")
+    assert (current[0.05] == current[0.2]).all()
+    gain = paired[(paired["kpi"] == "conversion_rate") & (paired["persona"] == "all")].set_index(["seed", EXPERIMENT_FRICTION])["difference"]
+    assert (gain.xs(0.05, level=1) > gain.xs(0.2, level=1)).all()  # less checkout friction, more gain (paired)
+
+    again = journeysim(*args, "output.resume=true", cwd=tmp_path)
+    assert again.stdout.count("journeysim: skipped") == 4
+    (sweep / "2" / "run.json").unlink()
+    third = journeysim(*args, "output.resume=true", cwd=tmp_path)
+    assert third.stdout.count("journeysim: skipped") == 3 and (sweep / "2" / "run.json").is_file()
+    pd.testing.assert_frame_equal(pd.read_parquet(sweep / "sweep_comparison.parquet"), paired)
