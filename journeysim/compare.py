@@ -315,11 +315,8 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
     size = min(replications, adaptive.max_replications) if adaptive else replications
     while True:
         # A few replications at a time: only their tallies are kept, not their event logs.
-        for start in range(done, done + size, REPLICATIONS_PER_CHUNK):
-            chunk = range(start, min(start + REPLICATIONS_PER_CHUNK, done + size))
-            for state in STATES:
-                tallies[state].add(*runners[state].run(chunk), scenario=runners[state].scenario, spend=runners[state].spend, staff=runners[state].staff)
-                advance(len(chunk))
+        chunks = [range(start, min(start + REPLICATIONS_PER_CHUNK, done + size)) for start in range(done, done + size, REPLICATIONS_PER_CHUNK)]
+        _run_chunks(runners, tallies, chunks, advance)
         done += size
         if adaptive is None:
             return {"mode": "fixed", "replications": done}
@@ -336,6 +333,41 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
                 "stopped_because": "target half-width reached" if reached else "max_replications reached",
             }
         size = min(adaptive.batch, adaptive.max_replications - done)
+
+
+def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, _Tallies], chunks: Sequence[range], advance) -> None:
+    """Run both states over ``chunks`` of replication numbers into ``tallies``.
+
+    With ``workers > 1`` the (state, chunk) tasks run in that many processes (joblib's loky
+    backend); each returns its chunk's small tables, merged in task order, so the result is
+    the same table for any number of workers.
+    """
+    tasks = [(state, chunk) for chunk in chunks for state in STATES]
+    workers = min(runners[CURRENT].settings.workers, len(tasks))
+    if workers <= 1:
+        for state, chunk in tasks:
+            runner = runners[state]
+            tallies[state].add(*runner.run(chunk), scenario=runner.scenario, spend=runner.spend, staff=runner.staff)
+            advance(len(chunk))
+        return
+    from joblib import Parallel, delayed
+
+    # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
+    sources = {state: plain_data(runners[state].scenario.source) for state in STATES}
+    template = {state: tallies[state].empty_like() for state in STATES}
+    results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+        delayed(_chunk_tallies)(sources[state], runners[state].settings, runners[state].seed, chunk, template[state]) for state, chunk in tasks
+    )
+    for (state, chunk), partial in zip(tasks, results):
+        tallies[state].extend(partial)
+        advance(len(chunk))
+
+
+def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, seed: int, chunk: range, tallies: _Tallies) -> _Tallies:
+    """One state's chunk in a worker process: its tallies (small tables), not its event log."""
+    runner = _StateRunner(scenario_from_dict(source), settings, seed)
+    tallies.add(*runner.run(chunk), scenario=runner.scenario, spend=runner.spend, staff=runner.staff)
+    return tallies
 
 
 def _by_channel(tallies: Mapping[str, _Tallies]) -> pd.DataFrame:
@@ -388,6 +420,7 @@ class _StateRunner:
 
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
+        self.seed = seed
         self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
         # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
         self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
@@ -414,6 +447,15 @@ class _Tallies:
         self._purchases: list[pd.DataFrame] = []
         self._experiences: list[pd.DataFrame] = []
         self.by_channel: list[pd.DataFrame] = []
+
+    def empty_like(self) -> _Tallies:
+        return _Tallies(self.details, self.channels)
+
+    def extend(self, other: _Tallies) -> None:
+        """Append another batch's tallies (in replication order)."""
+        for name, value in vars(other).items():
+            if isinstance(value, list):
+                getattr(self, name).extend(value)
 
     def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
         self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))

@@ -196,6 +196,7 @@ class RunSchema:
     replications: int = 1
     progress: bool = True
     engine: str = "auto"
+    workers: int = 1
 
 
 def config_dir() -> Path:

@@ -19,6 +19,9 @@ class RunSettings:
     replications: int = 1
     progress: bool = True
     engine: str = "auto"
+    # Processes that run independent replications side by side (comparisons); the results
+    # do not depend on it: replication r draws from its own random streams.
+    workers: int = 1
 
     @property
     def arrival_window_days(self) -> float:

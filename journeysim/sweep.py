@@ -49,7 +49,7 @@ JOB_METRICS = "metrics_by_replication.csv"
 EXPERIMENT_METRICS = "comparison_by_replication.csv"
 EXPERIMENT_COMPARISON = "comparison.csv"
 # Overrides that change only what a job writes or shows, not its results.
-OUTPUT_ONLY = frozenset({"run.progress", "output.events", "output.figures", "output.resume"})
+OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "output.events", "output.figures", "output.resume"})
 # Overrides that get no parameter column: the seed has its own.
 NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

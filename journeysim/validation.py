@@ -100,6 +100,9 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
         check.add(f"{path}.engine", f"must be one of simpy, vectorised, auto, got {data['engine']!r}")
     if data["replications"] < 1:
         check.add(f"{path}.replications", f"must be >= 1, got {data['replications']}")
+    workers = data.get("workers", 1)
+    if workers < 1:
+        check.add(f"{path}.workers", f"must be >= 1 process, got {workers}")
     check.raise_if_any()
     return RunSettings(
         seed=int(data["seed"]),
@@ -108,6 +111,7 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
         replications=int(data["replications"]),
         progress=bool(data["progress"]),
         engine=str(data["engine"]),
+        workers=int(workers),
     )
 
 

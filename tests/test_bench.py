@@ -38,3 +38,13 @@ def test_extrapolates_beyond_the_largest_size_an_engine_runs():
     assert list(table["note"]) == ["measured"] * 3 + ["extrapolated from 300", "extrapolated from 300", "measured"]
     baseline = table[table["engine"] == "baseline"].set_index("size")
     assert baseline.loc[600, "seconds"] == 2 * baseline.loc[300, "seconds"]
+
+
+def test_workers_benchmark_checks_the_tables_agree_and_prints_the_ratio(capsys):
+    from journeysim import bench_workers
+
+    assert bench_workers.main(["--replications", "2", "--horizon-days", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("comparison one_click_checkout: 2 paired replications")
+    assert lines[1].split()[:2] == ["1", "process"] and lines[2].split()[:2] == ["2", "processes:"]
+    assert lines[3].split()[0] == "speed-up" and "the same comparison table" in lines[3]

@@ -290,3 +290,23 @@ def test_both_states_run_on_one_engine():
     assert paired_engine("vectorised", current) == "vectorised"
     comparison = compare(current, queued, replications=2, seed=1, horizon_days=20, engine="auto", details=False)
     assert comparison.settings.engine == "simpy"
+
+
+def test_workers_give_the_same_comparison_as_one_process(retail):
+    """Replications run in two worker processes: every table equals the one-process run
+    (same replications, same random numbers, merged in replication order)."""
+    priced = retail.with_changes({"channels.store.staff_cost_per_hour": 24.0})
+    future = {"touchpoints": {"purchase": {"website": {"friction": 0.1}}}, "channels": {"store": {"capacity": 7}}}
+    one = compare(priced, future, replications=6, seed=3, horizon_days=12)
+    two = compare(priced, future, replications=6, seed=3, horizon_days=12, settings=js.RunSettings(workers=2))
+    assert two.settings.workers == 2
+    for name in ("per_replication", "table", "dropoff", "channel_mix", "funnels", "emotion", "by_channel"):
+        pd.testing.assert_frame_equal(getattr(two, name), getattr(one, name), obj=name)
+    assert len(one.by_channel) and sorted(one.per_replication["replication"].unique()) == list(range(6))
+
+
+def test_workers_must_be_at_least_one():
+    from journeysim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"run\.workers: must be >= 1 process, got 0"):
+        js.run_settings_from_dict({"workers": 0})
