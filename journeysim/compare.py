@@ -343,7 +343,7 @@ def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, _Tall
     the same table for any number of workers.
     """
     tasks = [(state, chunk) for chunk in chunks for state in STATES]
-    workers = min(runners[CURRENT].settings.workers, len(tasks))
+    workers = min(runners[CURRENT].workers, len(tasks))
     if workers <= 1:
         for state, chunk in tasks:
             runner = runners[state]
@@ -421,7 +421,8 @@ class _StateRunner:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False})
+        self.workers = settings.workers  # the comparison spreads chunks over processes, not simulate
+        self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False, "workers": 1})
         # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
         self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
         # Staff on duty at channels with staff: a fixed cost per replication, in total cost too.

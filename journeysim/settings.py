@@ -19,8 +19,8 @@ class RunSettings:
     replications: int = 1
     progress: bool = True
     engine: str = "auto"
-    # Processes that run independent replications side by side (comparisons); the results
-    # do not depend on it: replication r draws from its own random streams.
+    # Processes that run independent replications side by side (a run's, a comparison's);
+    # the results do not depend on it: replication r draws from its own random streams.
     workers: int = 1
 
     @property

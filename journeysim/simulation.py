@@ -99,8 +99,7 @@ def simulate(
         delay=2.0,
         leave=False,
     ) as bar:
-        for replication, plan in plans:
-            events, customers, queues = _run_replication(engine_, compiled, settings, replication, plan, bar.update)
+        for replication, (events, customers, queues) in zip(numbers, _replications(scenario, compiled, engine_, settings, plans, given, keep_events, bar.update)):
             if keep_events:
                 event_tables.append(events)
             customer_tables.append(customers)
@@ -123,6 +122,38 @@ def simulate(
         events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend,
         staff=staff_table(scenario, settings.horizon_days),
     )
+
+
+def _replications(scenario, compiled, engine, settings: RunSettings, plans, given, keep_events: bool, advance):
+    """(events, customers, queues) of each planned replication, in order: in this process, or
+    with ``settings.workers > 1`` in that many worker processes (the same tables)."""
+    workers = min(settings.workers, len(plans))
+    if workers <= 1:
+        for replication, plan in plans:
+            yield _run_replication(engine, compiled, settings, replication, plan, advance)
+        return
+    from joblib import Parallel, delayed
+
+    from journeysim.compare import plain_data
+
+    # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
+    source = plain_data(scenario.source)
+    results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+        delayed(_replication_in_worker)(source, settings, replication, given, keep_events) for replication, _ in plans
+    )
+    for (_, plan), result in zip(plans, results):
+        advance(len(plan))
+        yield result
+
+
+def _replication_in_worker(source, settings: RunSettings, replication: int, given: Arrivals | None, keep_events: bool):
+    from journeysim.config import scenario_from_dict
+
+    compiled = compile_scenario(scenario_from_dict(source))
+    engine = select_engine(settings.engine, compiled)
+    plan = given or _draw(compiled, settings, replication)
+    events, customers, queues = _run_replication(engine, compiled, settings, replication, plan, lambda n: None)
+    return (events if keep_events else pd.DataFrame()), customers, queues
 
 
 def _draw(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
@@ -189,6 +220,7 @@ def _merge_settings(settings, seed, horizon_days, replications, arrival_days, pr
         "replications": base.replications if replications is None else replications,
         "progress": base.progress if progress is None else progress,
         "engine": base.engine if engine is None else engine,
+        "workers": base.workers,
     }
     return run_settings_from_dict(values)
 

@@ -85,3 +85,14 @@ def test_later_replications_can_be_run_separately(funnel_data):
         assert later.metadata["first_replication"] == 2
     with pytest.raises(ConfigError, match="first_replication.*-1"):
         js.simulate(scenario, first_replication=-1)
+
+
+def test_workers_give_the_same_tables_as_one_process(funnel_data):
+    """Replications in two worker processes: events, customers and queues equal the
+    one-process run, for the SimPy engine (the default scenario's queues) and the vectorised one."""
+    for scenario in (js.load_scenario(changes={"arrival_rate_per_day": 30}), js.scenario_from_dict(funnel_data)):
+        one = js.simulate(scenario, seed=9, horizon_days=15, replications=3, progress=False)
+        two = js.simulate(scenario, js.RunSettings(workers=2), seed=9, horizon_days=15, replications=3, progress=False)
+        for name in ("events", "customers", "queues"):
+            pdt.assert_frame_equal(getattr(two, name), getattr(one, name), obj=name)
+        pdt.assert_frame_equal(two.metrics(by=("replication",)), one.metrics(by=("replication",)))
