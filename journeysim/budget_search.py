@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from journeysim.errors import ConfigError, Problem
 from journeysim.media import exposure_of
 from journeysim.media import horizon_days as whole_days
 from journeysim.scenario import Scenario
@@ -142,3 +143,79 @@ def pattern_search(score: Callable[[np.ndarray], Any], problem: _Problem, start:
             best, x = candidate
         step /= 2
     return x
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# -- the two stages, driven for one problem ----------------------------------------------
+
+
+def _best_split(evaluator, problem, current, initial_step, resolution, surrogate, max_cpa=None) -> np.ndarray:
+    base = problem.project(np.array([current[c] for c in problem.free], dtype=float))
+    start = base
+    if surrogate and len(problem.free) > 1:
+        start = _surrogate(evaluator, problem, base).best(problem, evaluator.objective, _starts(problem, base), max_cpa)
+    if max_cpa is None:
+        score = lambda x: evaluator.value(problem.full(x))
+    else:
+        # Feasible splits beat infeasible ones; among infeasible ones, the lower CPA wins.
+        def score(x):
+            cpa = evaluator.cost_per_acquisition(problem.full(x))
+            return (1, evaluator.value(problem.full(x))) if cpa <= max_cpa else (0, -cpa)
+
+        if score(base) > score(start):
+            start = base
+    return pattern_search(score, problem, start, initial_step * problem.total, resolution * problem.total)
+
+
+def _total_search(evaluator, problem, current, ok, max_total, initial_step, resolution, surrogate, max_cpa=None):
+    """The split at the total where ``ok(total, split)`` switches (it must be monotone in the
+    total), on its ok side: false at the bottom and true at the top (a target) gives the least
+    total that is ok, true at the bottom and false at the top (a CPA ceiling) the largest.
+
+    Bisection on the total with the surrogate's best split at each total; then the split at
+    that total refined by the pattern search; then a second bisection along the refined
+    split's shares. Returns (problem at the total, split, feasible)."""
+    fixed = sum(problem.fixed.values())
+    bottom = fixed + problem.low.sum()
+    if max_total is None:
+        max_total = problem.total if max_cpa is not None else 3.0 * max(sum(current.values()), 1.0)
+    if not _number(max_total) or max_total < bottom:
+        raise ConfigError(Problem("optimiser.max_total_spend_per_day", f"must be >= {bottom:g} (fixed channels plus the minimum bounds), got {max_total!r}"))
+    max_total = min(max_total, fixed + problem.high.sum())  # no more than the maximum bounds allow
+    top = problem.at_total(max_total)
+    base = top.project(np.array([current[c] for c in problem.free], dtype=float))
+    model = _surrogate(evaluator, top, base) if surrogate and len(problem.free) > 1 else None
+
+    def surrogate_split(total: float) -> np.ndarray:
+        at = problem.at_total(total)
+        guess = at.project(base * (at.movable / max(base.sum(), 1e-9)))
+        return model.best(at, evaluator.objective, [guess, *_starts(at, guess)[1:]], max_cpa) if model is not None else guess
+
+    def holds(total: float, split_at) -> bool:
+        return ok(problem.at_total(total).full(split_at(total)))
+
+    def boundary(split_at, low: float, high: float) -> float:
+        low_holds = holds(low, split_at)
+        while high - low > resolution * max_total:
+            middle = (low + high) / 2
+            low, high = (middle, high) if holds(middle, split_at) == low_holds else (low, middle)
+        return low if low_holds else high
+
+    bottom_holds, top_holds = holds(bottom, surrogate_split), holds(max_total, surrogate_split)
+    if bottom_holds == top_holds:  # no switch: everything is ok (take the top) or nothing is
+        lowest = problem.at_total(bottom)
+        at = (lowest if top_holds else top) if max_cpa is None else (top if top_holds else lowest)
+        x = _best_split(evaluator, at, at.full(surrogate_split(at.total)), initial_step, resolution, False, max_cpa)
+        return at, x, bool(top_holds) and ok(at.full(x))
+    total = boundary(surrogate_split, bottom, max_total)
+    at = problem.at_total(total)
+    refined = _best_split(evaluator, at, at.full(surrogate_split(total)), initial_step, resolution, False, max_cpa)
+    shares = refined / max(refined.sum(), 1e-9)
+    scaled = lambda t: problem.at_total(t).project(shares * problem.at_total(t).movable)
+    if ok(at.full(refined)):
+        total = boundary(scaled, bottom, total) if not bottom_holds else boundary(scaled, total, max_total)
+        return problem.at_total(total), scaled(total), True
+    return at, refined, False

@@ -33,7 +33,7 @@ def report_config_error(error: ConfigError) -> None:
 def _main(cfg: DictConfig) -> None:
     from journeysim.experiment_job import experiment_from_dict, run_experiment_job
     from journeysim.job import run_job
-    from journeysim.sweep import skip_completed_job
+    from journeysim.resume import skip_completed_job
 
     hydra_config = HydraConfig.get()
     folder = hydra_config.runtime.output_dir

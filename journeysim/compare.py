@@ -53,6 +53,7 @@ from journeysim.paired import (  # noqa: F401  (re-exported: the comparison's ta
 )
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
+from journeysim.tallies import Tallies, by_channel_table, detail_tables, per_replication_table
 
 # With ``independent=True`` the future state runs with seed + this offset: the benchmark of
 # what common random numbers buy (the offset seed shares no stream with the run seed).
@@ -286,11 +287,11 @@ def compare(
     run = replace(run, engine=paired_engine(run.engine, current, future))
     runners = {CURRENT: _StateRunner(current, run, run.seed), FUTURE: _StateRunner(future, run, future_seed(run.seed, independent))}
     with_budget = bool(current.budget or future.budget)
-    tallies = {state: _Tallies(details, channels=with_budget) for state in STATES}
+    tallies = {state: Tallies(details, channels=with_budget) for state in STATES}
     with tqdm(total=2 * (adaptive.max_replications if adaptive else replications), unit=" runs", desc=f"comparing {name or future.name}",
               disable=not progress, delay=2.0, leave=False) as bar:
         stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, bar.update)
-    per_replication = _per_replication(tallies)
+    per_replication = per_replication_table(tallies)
     return Comparison(
         name=name,
         question=question,
@@ -303,8 +304,8 @@ def compare(
         per_replication=per_replication,
         table=comparison_table(per_replication, confidence),
         stopping=stopping,
-        by_channel=_by_channel(tallies),
-        **(_detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
+        by_channel=by_channel_table(tallies),
+        **(detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
     )
 
 
@@ -320,7 +321,7 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
         done += size
         if adaptive is None:
             return {"mode": "fixed", "replications": done}
-        pairs = paired_values(_per_replication(tallies), adaptive.kpi, adaptive.persona)
+        pairs = paired_values(per_replication_table(tallies), adaptive.kpi, adaptive.persona)
         half_width = paired_statistics(pairs[CURRENT].to_numpy(), pairs[FUTURE].to_numpy(), confidence)["half_width"]
         reached = bool(np.isfinite(half_width) and half_width <= adaptive.target_half_width)
         if reached or done >= adaptive.max_replications:
@@ -335,7 +336,7 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
         size = min(adaptive.batch, adaptive.max_replications - done)
 
 
-def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, _Tallies], chunks: Sequence[range], advance) -> None:
+def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, Tallies], chunks: Sequence[range], advance) -> None:
     """Run both states over ``chunks`` of replication numbers into ``tallies``.
 
     With ``workers > 1`` the (state, chunk) tasks run in that many processes (joblib's loky
@@ -363,33 +364,11 @@ def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, _Tall
         advance(len(chunk))
 
 
-def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, seed: int, chunk: range, tallies: _Tallies) -> _Tallies:
+def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, seed: int, chunk: range, tallies: Tallies) -> Tallies:
     """One state's chunk in a worker process: its tallies (small tables), not its event log."""
     runner = _StateRunner(scenario_from_dict(source), settings, seed)
     tallies.add(*runner.run(chunk), scenario=runner.scenario, spend=runner.spend, staff=runner.staff)
     return tallies
-
-
-def _by_channel(tallies: Mapping[str, _Tallies]) -> pd.DataFrame:
-    """Both states' per-channel tables (``state`` column first); empty without a budget."""
-    frames = [pd.concat(t.by_channel, ignore_index=True).assign(state=state) for state, t in tallies.items() if t.by_channel]
-    if not frames:
-        return pd.DataFrame()
-    table = pd.concat(frames, ignore_index=True)
-    return table[["state", *[c for c in table.columns if c != "state"]]]
-
-
-def _detail_tables(current: _Tallies, future: _Tallies, stages: Sequence[str]) -> dict[str, pd.DataFrame]:
-    funnels = pd.concat([current.funnel().assign(state=CURRENT), future.funnel().assign(state=FUTURE)], ignore_index=True)
-    return {
-        "dropoff": dropoff_difference(current.touchpoints(), future.touchpoints(), current.arrivals(), future.arrivals(), stages),
-        "channel_mix": channel_mix(current.touchpoints(), future.touchpoints(), current.purchases(), future.purchases()),
-        "funnels": funnels[["state", "persona", "stage", "customers", "arrivals", "share_of_arrivals"]],
-        "emotion": emotion_lane(current.experiences(), future.experiences(), stages),
-    }
-
-
-# -- running the states ------------------------------------------------------------------
 
 
 def paired_engine(engine: str, *scenarios: Scenario) -> str:
@@ -433,102 +412,6 @@ class _StateRunner:
             raise ValueError(f"replications must be a non-empty run of consecutive numbers, got {replications!r}")
         result = sim.simulate(self.scenario, self.settings, replications=len(replications), first_replication=replications.start)
         return result.events, result.customers
-
-
-class _Tallies:
-    """What one state's batches add up to: per-replication KPIs and pooled count tables."""
-
-    def __init__(self, details: bool, channels: bool = False) -> None:
-        self.details = details
-        self.channels = channels  # keep journeysim.budget.channel_table of every batch
-        self.kpis: list[pd.DataFrame] = []
-        self._touchpoints: list[pd.DataFrame] = []
-        self._funnels: list[pd.DataFrame] = []
-        self._arrivals: list[pd.Series] = []
-        self._purchases: list[pd.DataFrame] = []
-        self._experiences: list[pd.DataFrame] = []
-        self.by_channel: list[pd.DataFrame] = []
-
-    def empty_like(self) -> _Tallies:
-        return _Tallies(self.details, self.channels)
-
-    def extend(self, other: _Tallies) -> None:
-        """Append another batch's tallies (in replication order)."""
-        for name, value in vars(other).items():
-            if isinstance(value, list):
-                getattr(self, name).extend(value)
-
-    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
-        self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))
-        if self.channels:
-            # Per channel that brought the customers (budget_by_channel.csv), from the same runs.
-            from journeysim.budget import channel_table
-
-            no_spend = pd.DataFrame(columns=["channel", "persona", "spend"])
-            self.by_channel.append(channel_table(customers, spend if spend is not None else no_spend, scenario, events, staff))
-        if not self.details:
-            return
-        touchpoints = m.touchpoint_table(events)
-        touchpoints["emotion_sum"] = touchpoints["mean_emotion"].astype(np.float64) * touchpoints["touches"]
-        columns = ["persona", "stage", "channel", "touches", "lost", "friction_drop", "emotion_sum"]
-        self._touchpoints.append(touchpoints[columns])
-        # A customer who gives up waiting in a capacity queue and leaves is lost to friction
-        # at that stage and channel too, though no touch happened.
-        gave_up = events.loc[(events["event"] == "renege") & (events["outcome"] == "friction_drop"), ["persona", "stage", "channel"]].astype(str)
-        if len(gave_up):
-            lost = pd.concat([gave_up, gave_up.assign(persona=ALL)]).value_counts().rename("lost").reset_index()
-            self._touchpoints.append(lost.assign(touches=0, friction_drop=lost["lost"], emotion_sum=0.0)[columns])
-        self._experiences.append(_experiences(events, scenario))
-        funnel = m.funnel(customers, events, scenario.stages)
-        self._funnels.append(funnel[["persona", "stage", "customers"]])
-        arrivals = customers.groupby("persona", observed=True).size()
-        arrivals.index = arrivals.index.astype(str)
-        self._arrivals.append(pd.concat([arrivals, pd.Series({ALL: len(customers)})]))
-        bought = events.loc[events["event"] == "purchase", ["persona", "channel"]].astype(str)
-        purchases = pd.concat([bought, bought.assign(persona=ALL)]).value_counts().rename("purchases").reset_index()
-        self._purchases.append(purchases)
-
-    def touchpoints(self) -> pd.DataFrame:
-        table = pd.concat(self._touchpoints, ignore_index=True)
-        return table.groupby(["persona", "stage", "channel"], as_index=False, sort=False).sum()
-
-    def experiences(self) -> pd.DataFrame:
-        return pd.concat(self._experiences, ignore_index=True).groupby(["persona", "stage"], as_index=False, sort=False).sum()
-
-    def arrivals(self) -> pd.Series:
-        return pd.concat(self._arrivals).groupby(level=0, sort=False).sum()
-
-    def purchases(self) -> pd.DataFrame:
-        table = pd.concat(self._purchases, ignore_index=True)
-        if table.empty:
-            return pd.DataFrame({"persona": pd.Series(dtype=str), "channel": pd.Series(dtype=str), "purchases": pd.Series(dtype=np.int64)})
-        return table.groupby(["persona", "channel"], as_index=False, sort=False)["purchases"].sum()
-
-    def funnel(self) -> pd.DataFrame:
-        table = pd.concat(self._funnels, ignore_index=True).groupby(["persona", "stage"], as_index=False, sort=False)["customers"].sum()
-        table["arrivals"] = table["persona"].map(self.arrivals()).fillna(0).astype(np.int64)
-        table["share_of_arrivals"] = table["customers"] / table["arrivals"].where(table["arrivals"] > 0)
-        return table
-
-
-def _experiences(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Per persona (and ``all``) and stage: experiences and their summed emotion. Experiences
-    are what satisfaction averages: touches and queue abandonments at the stage where they
-    happened, and repeat purchases, placed at the first post-purchase stage (loyalty)."""
-    rows = events.loc[events["event"].isin(["touch", "renege", "repeat_purchase"]), ["persona", "stage", "event", "emotion"]]
-    stage = rows["stage"].astype(str)
-    if scenario.loyalty_stage is not None:
-        stage = stage.where(rows["event"] != "repeat_purchase", scenario.loyalty_stage)
-    table = pd.DataFrame({"persona": rows["persona"].astype(str), "stage": stage, "emotion_sum": rows["emotion"].astype(np.float64), "experiences": 1})
-    table = pd.concat([table, table.assign(persona=ALL)], ignore_index=True)
-    return table.groupby(["persona", "stage"], as_index=False, sort=False)[["experiences", "emotion_sum"]].sum()
-
-
-def _per_replication(tallies: Mapping[str, _Tallies]) -> pd.DataFrame:
-    frames = [pd.concat(tallies[state].kpis, ignore_index=True).assign(state=state) for state in STATES]
-    table = pd.concat(frames, ignore_index=True)
-    kpis = kpi_columns(table)
-    return table[list(KEY_COLUMNS) + kpis]
 
 
 def plain_data(value: Any) -> Any:

@@ -43,8 +43,9 @@ import pandas as pd
 from scipy import optimize, stats
 
 from journeysim.budget import check_paid_channel, set_spend
-from journeysim.budget_search import _starts, _surrogate, pattern_search  # noqa: F401  (pattern_search is public here too)
+from journeysim.budget_search import _best_split, _number, _total_search, pattern_search  # noqa: F401  (pattern_search is public here too)
 from journeysim.errors import ConfigError, Problem
+from journeysim.optimiser_report import response_table, split_table
 from journeysim.scenario import Scenario
 from journeysim.settings import RunSettings
 
@@ -235,10 +236,6 @@ def _bounds_pair(spec: Any, path: str) -> tuple[Any, Any]:
     raise ConfigError(Problem(path, f"must be (min, max) EUR/day or {{min_spend_per_day, max_spend_per_day}}, got {spec!r}"))
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 # -- marginal returns --------------------------------------------------------------------
 
 
@@ -294,6 +291,8 @@ class BudgetOptimisation:
     evaluations: int = 0
 
     def summary(self) -> str:
+        from journeysim.optimiser_report import summary_text
+
         return summary_text(self)
 
     def figures(self) -> dict[str, Any]:
@@ -411,75 +410,6 @@ def optimise_budget(
     return result
 
 
-def _best_split(evaluator, problem, current, initial_step, resolution, surrogate, max_cpa=None) -> np.ndarray:
-    base = problem.project(np.array([current[c] for c in problem.free], dtype=float))
-    start = base
-    if surrogate and len(problem.free) > 1:
-        start = _surrogate(evaluator, problem, base).best(problem, evaluator.objective, _starts(problem, base), max_cpa)
-    if max_cpa is None:
-        score = lambda x: evaluator.value(problem.full(x))
-    else:
-        # Feasible splits beat infeasible ones; among infeasible ones, the lower CPA wins.
-        def score(x):
-            cpa = evaluator.cost_per_acquisition(problem.full(x))
-            return (1, evaluator.value(problem.full(x))) if cpa <= max_cpa else (0, -cpa)
-
-        if score(base) > score(start):
-            start = base
-    return pattern_search(score, problem, start, initial_step * problem.total, resolution * problem.total)
-
-
-def _total_search(evaluator, problem, current, ok, max_total, initial_step, resolution, surrogate, max_cpa=None):
-    """The split at the total where ``ok(total, split)`` switches (it must be monotone in the
-    total), on its ok side: false at the bottom and true at the top (a target) gives the least
-    total that is ok, true at the bottom and false at the top (a CPA ceiling) the largest.
-
-    Bisection on the total with the surrogate's best split at each total; then the split at
-    that total refined by the pattern search; then a second bisection along the refined
-    split's shares. Returns (problem at the total, split, feasible)."""
-    fixed = sum(problem.fixed.values())
-    bottom = fixed + problem.low.sum()
-    if max_total is None:
-        max_total = problem.total if max_cpa is not None else 3.0 * max(sum(current.values()), 1.0)
-    if not _number(max_total) or max_total < bottom:
-        raise ConfigError(Problem("optimiser.max_total_spend_per_day", f"must be >= {bottom:g} (fixed channels plus the minimum bounds), got {max_total!r}"))
-    max_total = min(max_total, fixed + problem.high.sum())  # no more than the maximum bounds allow
-    top = problem.at_total(max_total)
-    base = top.project(np.array([current[c] for c in problem.free], dtype=float))
-    model = _surrogate(evaluator, top, base) if surrogate and len(problem.free) > 1 else None
-
-    def surrogate_split(total: float) -> np.ndarray:
-        at = problem.at_total(total)
-        guess = at.project(base * (at.movable / max(base.sum(), 1e-9)))
-        return model.best(at, evaluator.objective, [guess, *_starts(at, guess)[1:]], max_cpa) if model is not None else guess
-
-    def holds(total: float, split_at) -> bool:
-        return ok(problem.at_total(total).full(split_at(total)))
-
-    def boundary(split_at, low: float, high: float) -> float:
-        low_holds = holds(low, split_at)
-        while high - low > resolution * max_total:
-            middle = (low + high) / 2
-            low, high = (middle, high) if holds(middle, split_at) == low_holds else (low, middle)
-        return low if low_holds else high
-
-    bottom_holds, top_holds = holds(bottom, surrogate_split), holds(max_total, surrogate_split)
-    if bottom_holds == top_holds:  # no switch: everything is ok (take the top) or nothing is
-        lowest = problem.at_total(bottom)
-        at = (lowest if top_holds else top) if max_cpa is None else (top if top_holds else lowest)
-        x = _best_split(evaluator, at, at.full(surrogate_split(at.total)), initial_step, resolution, False, max_cpa)
-        return at, x, bool(top_holds) and ok(at.full(x))
-    total = boundary(surrogate_split, bottom, max_total)
-    at = problem.at_total(total)
-    refined = _best_split(evaluator, at, at.full(surrogate_split(total)), initial_step, resolution, False, max_cpa)
-    shares = refined / max(refined.sum(), 1e-9)
-    scaled = lambda t: problem.at_total(t).project(shares * problem.at_total(t).movable)
-    if ok(at.full(refined)):
-        total = boundary(scaled, bottom, total) if not bottom_holds else boundary(scaled, total, max_total)
-        return problem.at_total(total), scaled(total), True
-    return at, refined, False
-
-
 def recheck(scenario: Scenario, changes: Mapping[str, Any], objective: str, settings: RunSettings, replications: int, confidence: float = 0.95):
     """Paired comparison current vs recommended on the full scenario: the objective's mean
     difference per replication and its t-interval."""
@@ -506,60 +436,3 @@ def kpi_objective(kpis: pd.DataFrame, objective: str) -> pd.Series:
         # is the optimiser's profit difference.
         return kpis["profit"].astype(np.float64)
     return (kpis["loyalty_rate"].fillna(0.0) * kpis["converted"]).round().astype(np.float64)
-
-
-# -- tables ------------------------------------------------------------------------------
-
-
-def split_table(scenario: Scenario, current: Mapping[str, float], recommended: Mapping[str, float], problem: _Problem) -> pd.DataFrame:
-    rows = []
-    bounds = {c: (lo, hi) for c, lo, hi in zip(problem.free, problem.low, problem.high)}
-    for channel in scenario.budget:
-        low, high = bounds.get(channel, (current[channel], current[channel]))
-        rows.append({
-            "channel": channel,
-            "current_spend_per_day": current[channel],
-            "recommended_spend_per_day": recommended[channel],
-            "change_per_day": recommended[channel] - current[channel],
-            "current_share": current[channel] / max(sum(current.values()), 1e-9),
-            "recommended_share": recommended[channel] / max(sum(recommended.values()), 1e-9),
-            "min_spend_per_day": low,
-            "max_spend_per_day": None if not np.isfinite(high) else high,
-            "held_fixed": channel in problem.fixed,
-        })
-    return pd.DataFrame(rows)
-
-
-def response_table(scenario: Scenario, max_spend_per_day: float, points: int = 81) -> pd.DataFrame:
-    """Each paid channel's steady-state response curve: paid prospects per day at constant
-    daily spend (:func:`journeysim.media.response_curve`)."""
-    from journeysim.media import response_curve
-
-    levels = np.linspace(0.0, max_spend_per_day, points)
-    frames = [pd.DataFrame({"channel": c, "spend_per_day": levels, "paid_prospects_per_day": response_curve(b, levels)}) for c, b in scenario.budget.items()]
-    return pd.concat(frames, ignore_index=True)
-
-
-def summary_text(result: BudgetOptimisation) -> str:
-    title = {FIXED_TOTAL: "best split of the same total", TARGET: "least total reaching the target", CPA_CEILING: "best split under a CPA ceiling"}[result.mode]
-    settings = result.settings
-    lines = [f"journeysim budget optimiser - {result.objective}: {title}", "=" * 60]
-    if settings is not None:
-        lines.append(f"seed {settings.seed}, {settings.replications} replications, horizon {settings.horizon_days:g} days; {result.evaluations} simulated splits")
-    lines += ["", f"{'channel':<12} {'current':>10} {'recommended':>12} {'change':>9}   EUR/day"]
-    for row in result.split.itertuples():
-        tag = "  (held fixed)" if row.held_fixed else ""
-        lines.append(f"{row.channel:<12} {row.current_spend_per_day:>10,.1f} {row.recommended_spend_per_day:>12,.1f} {row.change_per_day:>+9,.1f}{tag}")
-    lines.append(f"{'total':<12} {sum(result.current.values()):>10,.1f} {sum(result.recommended.values()):>12,.1f} {sum(result.recommended.values()) - sum(result.current.values()):>+9,.1f}")
-    lines += ["", f"{result.objective} per replication in the search: {result.value_current:,.1f} -> {result.value_recommended:,.1f}",
-              f"cost per acquisition in the search: {result.cost_per_acquisition_current:,.2f} -> {result.cost_per_acquisition_recommended:,.2f}"]
-    if result.gain:
-        g = result.gain
-        lines.append(f"re-checked on the full scenario ({g['replications']} paired replications): {g['current']:,.1f} -> {g['future']:,.1f}, "
-                     f"gain {g['difference']:+,.1f} [{g['ci_low']:+,.1f}, {g['ci_high']:+,.1f}] ({g['relative_change']:+.1%})")
-    lines += ["", f"marginal return ({result.objective} per extra EUR/day, 95% interval):"]
-    for split, table in result.marginal.groupby("split", sort=False):
-        cells = ", ".join(f"{r.channel} {r.marginal_return:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in table.itertuples())
-        lines.append(f"  at the {split} split: {cells}")
-    lines += [f"note: {note}" for note in result.notes]
-    return "\n".join(lines) + "\n"

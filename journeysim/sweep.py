@@ -35,19 +35,19 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from journeysim.config import config_hash, load_config
-from journeysim.errors import ConfigError
 from journeysim.outputs import COMPLETE_MARKER, INVALID_CONFIG_FILE
-from journeysim.scenario import Scenario
-from journeysim.settings import RunSettings
+from journeysim.resume import (  # noqa: F401  (resume's names stay importable from here)
+    EXPERIMENT_COMPARISON,
+    EXPERIMENT_METRICS,
+    JOB_METRICS,
+    _same,
+    matching_experiment_result,
+    matching_result,
+    skip_completed_job,
+)
 
 TABLE_NAME = "sweep"
 COMPARISON_TABLE_NAME = "sweep_comparison"
-JOB_METRICS = "metrics_by_replication.csv"
-# An experiment job (journeysim experiment=NAME) writes both states' KPIs per replication,
-# and the paired comparison.
-EXPERIMENT_METRICS = "comparison_by_replication.csv"
-EXPERIMENT_COMPARISON = "comparison.csv"
 # Overrides that change only what a job writes or shows, not its results.
 OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "output.events", "output.figures", "output.resume"})
 # Overrides that get no parameter column: the seed has its own.
@@ -212,12 +212,6 @@ def _invalid_config(folder: Path) -> str:
     except OSError:
         return ""
     return "; ".join(line.strip() for line in lines if line.strip())
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return float(a) == float(b)
-    return a == b
 
 
 def planned_jobs(sweep_dir: Path) -> list[list[str]] | None:
@@ -411,109 +405,6 @@ def collect_main(argv: Sequence[str] | None = None) -> int:
     collection = collect_sweep(args.path, warn=False)
     report(collection)
     return 0 if collection.files else 1
-
-
-# --- resume ---------------------------------------------------------------------------------
-
-
-def matching_result(folder: str | Path, scenario: Scenario, settings: RunSettings, *, write_events: bool = True, figures: bool = True) -> dict[str, Any] | None:
-    """``run.json`` of ``folder`` when it holds a complete main-job result of this very run, else None.
-
-    Same scenario (config hash of the validated scenario), seed, replications, horizon,
-    arrival window, engine and package version, and every file this run would write.
-    """
-    from journeysim.simulation import package_version
-
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    expected = {
-        "scenario": scenario.name,
-        "config_hash": config_hash(dict(scenario.source)),
-        "seed": settings.seed,
-        "replications": settings.replications,
-        "horizon_days": settings.horizon_days,
-        "arrival_days": settings.arrival_window_days,
-        "journeysim_version": package_version(),
-    }
-    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
-        return None
-    if settings.engine != "auto" and meta.get("engine") != settings.engine:
-        return None
-    needed = {"metrics.csv", JOB_METRICS} | ({"events.parquet"} if write_events else set()) | ({"funnel.png"} if figures else set())
-    files = set(meta.get("files") or ())
-    if not needed <= files or not all((folder / name).is_file() for name in files):
-        return None
-    return meta
-
-
-def matching_experiment_result(folder: str | Path, current: Scenario, settings: RunSettings, experiment: Any, *, figures: bool = True) -> dict[str, Any] | None:
-    """``run.json`` of ``folder`` when it holds a complete result of this very experiment, else None.
-
-    Same states (config hashes of the current state with the assumptions, and of the future
-    state), the same request (name, replications, adaptive rule, pairing, confidence), seed,
-    horizon, arrival window, engine and package version, and every table it writes.
-    """
-    from journeysim.experiment_job import experiment_request, prepare_states
-    from journeysim.simulation import package_version
-
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    assumed, future = prepare_states(current, experiment)
-    expected = {
-        "current_config_hash": config_hash(dict(assumed.source)),
-        "future_config_hash": config_hash(dict(future.source)),
-        "request": experiment_request(experiment),
-        "seed": settings.seed,
-        "horizon_days": settings.horizon_days,
-        "arrival_days": settings.arrival_window_days,
-        "journeysim_version": package_version(),
-    }
-    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
-        return None
-    if settings.engine != "auto" and meta.get("engine") != settings.engine:
-        return None
-    needed = {EXPERIMENT_COMPARISON, EXPERIMENT_METRICS} | ({"forest.png"} if figures else set())
-    files = set(meta.get("files") or ())
-    if not needed <= files or not all((folder / name).is_file() for name in files):
-        return None
-    return meta
-
-
-def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path) -> bool:
-    """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
-
-    The job calls it first: ``if skip_completed_job(cfg, folder): return``. Main jobs and
-    experiment jobs alike; an invalid configuration always runs (the job reports the problems).
-    """
-    output = cfg.get("output") or {}
-    if not output.get("resume", False):
-        return False
-    figures = bool(output.get("figures", True))
-    try:
-        scenario, settings = load_config(cfg)
-        if cfg.get("experiment") is None:
-            meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=figures)
-        else:
-            from omegaconf import OmegaConf
-
-            from journeysim.experiment_job import experiment_from_dict
-
-            spec = cfg["experiment"]
-            plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
-            experiment = experiment_from_dict(plain, path="experiment")
-            meta = matching_experiment_result(folder, scenario, settings, experiment, figures=figures)
-    except ConfigError:
-        return False
-    if meta is None:
-        return False
-    print(f"journeysim: skipped, {folder} already holds a complete result of this configuration (output.resume=true)")
-    return True
 
 
 def _read_yaml(path: Path) -> Any:
