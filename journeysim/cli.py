@@ -16,9 +16,9 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from journeysim.config import config_dir, load_config
+from journeysim.config import config_dir
 from journeysim.errors import ConfigError
 from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 
@@ -31,24 +31,24 @@ def report_config_error(error: ConfigError) -> None:
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _main(cfg: DictConfig) -> None:
-    from journeysim.experiment_job import experiment_from_dict, run_experiment_job
+    from journeysim.experiment_job import run_experiment_job
     from journeysim.job import run_job
-    from journeysim.resume import skip_completed_job
+    from journeysim.resume import load_job, skip_completed_job
 
     hydra_config = HydraConfig.get()
     folder = hydra_config.runtime.output_dir
     invalid_note = Path(folder) / INVALID_CONFIG_FILE
     invalid_note.unlink(missing_ok=True)  # left by an earlier run of this job, since fixed or not
-    if skip_completed_job(cfg, folder):  # output.resume=true and the folder holds this job's complete result
-        return
     output = cfg.get("output", {})
     figures = bool(output.get("figures", True))
     try:
-        scenario, settings = load_config(cfg)
-        if cfg.get("experiment") is None:
+        loaded = load_job(cfg)  # validated once, for resume and for the run
+        if skip_completed_job(cfg, folder, loaded):  # output.resume=true and the folder holds this job's complete result
+            return
+        scenario, settings, experiment = loaded
+        if experiment is None:
             job = run_job(scenario, settings, folder, write_events=bool(output.get("events", True)), figures=figures)
         else:
-            experiment = experiment_from_dict(OmegaConf.to_container(cfg.experiment, resolve=True), path="experiment")
             job = run_experiment_job(scenario, settings, experiment, folder, figures=figures)
     except ConfigError as error:
         if hydra_config.mode != RunMode.MULTIRUN:

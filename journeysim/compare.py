@@ -27,9 +27,10 @@ from journeysim import metrics as m
 from journeysim import simulation as sim
 from journeysim.capacity import staff_table
 from journeysim.compiled import compile_scenario
-from journeysim.config import (
+from journeysim.config import (  # noqa: F401  (plain_data re-exported)
     apply_changes,
     config_hash,
+    plain_data,
     run_settings_from_dict,
     scenario_from_dict,
 )
@@ -412,12 +413,3 @@ class _StateRunner:
             raise ValueError(f"replications must be a non-empty run of consecutive numbers, got {replications!r}")
         result = sim.simulate(self.scenario, self.settings, replications=len(replications), first_replication=replications.start)
         return result.events, result.customers
-
-
-def plain_data(value: Any) -> Any:
-    """Changes as plain dicts and lists (for run.json and deep copies)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(v) for v in value]
-    return value

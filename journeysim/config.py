@@ -388,3 +388,12 @@ def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(group="journeysim_schema", name="scenario", node=ScenarioSchema)
     store.store(group="journeysim_schema", name="run", node=RunSchema)
+
+
+def plain_data(value: Any) -> Any:
+    """Changes as plain dicts and lists (for run.json and deep copies)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    return value

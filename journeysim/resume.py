@@ -91,28 +91,37 @@ def _complete_result(folder: Path, expected: Mapping[str, Any], settings: RunSet
     return meta
 
 
-def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path) -> bool:
+def load_job(cfg: DictConfig | Mapping[str, Any]) -> tuple[Scenario, RunSettings, Any]:
+    """The validated scenario, run settings and experiment (``None`` for a main job) of a
+    composed job config; raises :class:`ConfigError` naming every problem."""
+    scenario, settings = load_config(cfg)
+    spec = cfg.get("experiment")
+    if spec is None:
+        return scenario, settings, None
+    from omegaconf import OmegaConf
+
+    from journeysim.experiment_job import experiment_from_dict
+
+    plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
+    return scenario, settings, experiment_from_dict(plain, path="experiment")
+
+
+def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path, job: tuple[Scenario, RunSettings, Any] | None = None) -> bool:
     """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
 
-    The job calls it first: ``if skip_completed_job(cfg, folder): return``. Main jobs and
-    experiment jobs alike; an invalid configuration always runs (the job reports the problems).
+    ``job`` is :func:`load_job` of ``cfg`` when the caller has it already (the command line
+    validates once); otherwise it is loaded here, and an invalid configuration is never
+    skipped (the job reports the problems). Main jobs and experiment jobs alike.
     """
     output = cfg.get("output") or {}
     if not output.get("resume", False):
         return False
     figures = bool(output.get("figures", True))
     try:
-        scenario, settings = load_config(cfg)
-        if cfg.get("experiment") is None:
+        scenario, settings, experiment = job if job is not None else load_job(cfg)
+        if experiment is None:
             meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=figures)
         else:
-            from omegaconf import OmegaConf
-
-            from journeysim.experiment_job import experiment_from_dict
-
-            spec = cfg["experiment"]
-            plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
-            experiment = experiment_from_dict(plain, path="experiment")
             meta = matching_experiment_result(folder, scenario, settings, experiment, figures=figures)
     except ConfigError:
         return False

@@ -134,7 +134,7 @@ def _replications(scenario, compiled, engine, settings: RunSettings, plans, give
         return
     from joblib import Parallel, delayed
 
-    from journeysim.compare import plain_data
+    from journeysim.config import plain_data
 
     # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
     source = plain_data(scenario.source)
