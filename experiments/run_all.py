@@ -14,12 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import journeysim as js
-from journeysim.experiment_job import (
-    experiment_names,
-    load_experiment,
-    run_experiment,
-    write_comparison,
-)
+from journeysim.cli.experiment_job import write_comparison
+from journeysim.studies.experiment import experiment_names, load_experiment, run_experiment
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,68 +20,71 @@ from typing import TYPE_CHECKING, Any
 # ``import journeysim`` (and the ``journeysim`` command, and every Hydra job) does not pay
 # for plotting, statistics and optimisation modules it may never touch.
 _EXPORTS = {
-    "Adaptive": "journeysim.compare",
-    "AttributionStudy": "journeysim.attribution_truth",
-    "Channel": "journeysim.scenario",
-    "Comparison": "journeysim.compare",
+    "Adaptive": "journeysim.studies.comparison",
+    "AttributionStudy": "journeysim.studies.incrementality",
+    "Channel": "journeysim.model.scenario",
+    "Comparison": "journeysim.studies.comparison",
     "ConfigError": "journeysim.errors",
-    "Distribution": "journeysim.distributions",
-    "ExactSolution": "journeysim.exact",
-    "Persona": "journeysim.scenario",
+    "Distribution": "journeysim.model.distributions",
+    "ExactSolution": "journeysim.analysis.exact",
+    "Persona": "journeysim.model.scenario",
     "Problem": "journeysim.errors",
-    "RunSettings": "journeysim.settings",
-    "Scenario": "journeysim.scenario",
-    "SimulationResult": "journeysim.simulation",
-    "Touchpoint": "journeysim.scenario",
-    "attribution_vs_truth": "journeysim.attribution_truth",
-    "channel_comparison": "journeysim.budget",
-    "channel_incrementality": "journeysim.attribution_truth",
-    "compare": "journeysim.compare",
-    "cut_total": "journeysim.budget",
-    "effective_friction": "journeysim.scenario",
-    "friction_incrementality": "journeysim.attribution_truth",
-    "future_state": "journeysim.compare",
+    "RunSettings": "journeysim.model.settings",
+    "Scenario": "journeysim.model.scenario",
+    "SimulationResult": "journeysim.simulation.runner",
+    "Touchpoint": "journeysim.model.scenario",
+    "attribution_vs_truth": "journeysim.studies.incrementality",
+    "channel_comparison": "journeysim.studies.budget.by_channel",
+    "channel_incrementality": "journeysim.studies.incrementality",
+    "compare": "journeysim.studies.comparison",
+    "cut_total": "journeysim.studies.budget.changes",
+    "effective_friction": "journeysim.model.scenario",
+    "friction_incrementality": "journeysim.studies.incrementality",
+    "future_state": "journeysim.studies.comparison",
     "load_config": "journeysim.config",
     "load_scenario": "journeysim.config",
-    "optimise_budget": "journeysim.optimiser",
+    "optimise_budget": "journeysim.studies.budget.optimiser",
     "run_settings_from_dict": "journeysim.config",
-    "scale": "journeysim.budget",
+    "scale": "journeysim.studies.budget.changes",
     "scenario_from_dict": "journeysim.config",
-    "shift": "journeysim.budget",
-    "simulate": "journeysim.simulation",
-    "simulate_to_parquet": "journeysim.streaming",
-    "solve": "journeysim.exact",
+    "shift": "journeysim.studies.budget.changes",
+    "simulate": "journeysim.simulation.runner",
+    "simulate_to_parquet": "journeysim.simulation.streaming",
+    "solve": "journeysim.analysis.exact",
+    "with_changes": "journeysim.config",
 }
 
 if TYPE_CHECKING:
-    from journeysim.attribution_truth import (
+    from journeysim.studies.incrementality import (
         AttributionStudy,
         attribution_vs_truth,
         channel_incrementality,
         friction_incrementality,
     )
-    from journeysim.budget import channel_comparison, cut_total, scale, shift
-    from journeysim.compare import Adaptive, Comparison, compare, future_state
+    from journeysim.studies.budget.by_channel import channel_comparison
+    from journeysim.studies.budget.changes import cut_total, scale, shift
+    from journeysim.studies.comparison import Adaptive, Comparison, compare, future_state
     from journeysim.config import (
         load_config,
         load_scenario,
         run_settings_from_dict,
         scenario_from_dict,
+        with_changes,
     )
-    from journeysim.distributions import Distribution
+    from journeysim.model.distributions import Distribution
     from journeysim.errors import ConfigError, Problem
-    from journeysim.exact import ExactSolution, solve
-    from journeysim.optimiser import optimise_budget
-    from journeysim.scenario import (
+    from journeysim.analysis.exact import ExactSolution, solve
+    from journeysim.studies.budget.optimiser import optimise_budget
+    from journeysim.model.scenario import (
         Channel,
         Persona,
         Scenario,
         Touchpoint,
         effective_friction,
     )
-    from journeysim.settings import RunSettings
-    from journeysim.simulation import SimulationResult, simulate
-    from journeysim.streaming import simulate_to_parquet
+    from journeysim.model.settings import RunSettings
+    from journeysim.simulation.runner import SimulationResult, simulate
+    from journeysim.simulation.streaming import simulate_to_parquet
 
 __all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
@@ -102,7 +105,7 @@ def __dir__() -> list[str]:
 
 class _Package(types.ModuleType):
     def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule journeysim.compare binds it as the package's attribute
+        # Importing the submodule journeysim.studies.comparison binds it as the package's attribute
         # ``compare``; keep that name for the exported function, as an eager import would.
         if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
             return

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeysim.attribution import (
+from journeysim.analysis.attribution import (
     MODEL_NAMES,
     attribute_all,
     first_touch,
@@ -21,7 +21,7 @@ from journeysim.attribution import (
     shapley,
     time_decay,
 )
-from journeysim.paths import PathDataError, read_path_table
+from journeysim.analysis.paths import PathDataError, read_path_table
 from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
 
 

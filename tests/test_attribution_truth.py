@@ -13,21 +13,20 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.attribution_truth import (
+from journeysim.cli.attribution import main
+from journeysim.studies.incrementality import (
     attribution_vs_truth,
     channel_incrementality,
-    channel_removal_changes,
     friction_incrementality,
-    friction_removal_changes,
     loyal_column,
     loyal_counts,
-    main,
     misallocated_share,
     paired_differences,
-    stranded_personas,
 )
-from journeysim.exact import solve
-from journeysim.paths import read_path_table
+from journeysim.studies.removal import channel_removal_changes, friction_removal_changes, stranded_personas
+from journeysim.analysis.exact import solve
+from journeysim.analysis.paths import read_path_table
+from journeysim.config import with_changes
 
 RUN = {"replications": 5, "seed": 3, "horizon_days": 60.0, "arrival_days": 30.0}
 
@@ -102,7 +101,7 @@ def test_the_good_opener_matters_and_the_poor_one_hurts(openers, opener_truth):
     assert organic["incremental_conversions_ci_high"] < 0  # without organic everyone gets the ads
     assert opener_truth["incremental_conversions"].idxmax() == "ads" and organic["share_of_incremental"] == 0
     # The size agrees with the exact chain: arrivals x (P(convert) - P(convert without ads)).
-    without_ads = openers.with_changes(channel_removal_changes(openers, "ads"))
+    without_ads = with_changes(openers, channel_removal_changes(openers, "ads"))
     exact_drop = solve(openers).summary.set_index("persona").loc["all", "conversion_probability"] - (
         solve(without_ads).summary.set_index("persona").loc["all", "conversion_probability"]
     )
@@ -114,7 +113,7 @@ def test_the_good_opener_matters_and_the_poor_one_hurts(openers, opener_truth):
 
 @pytest.mark.parametrize("engine", ["simpy", "vectorised"])
 def test_removing_nothing_gives_exactly_zero_in_every_replication(openers, engine):
-    same = openers.with_changes({})  # rebuilt from its source: a distinct but equal scenario
+    same = with_changes(openers, {})  # rebuilt from its source: a distinct but equal scenario
     table = paired_differences(openers, same, engine=engine, **RUN)
     assert table["replication"].tolist() == list(range(RUN["replications"]))
     assert (table["conversions"] > 0).all()
@@ -152,13 +151,13 @@ def test_a_channel_essential_for_everyone_takes_every_conversion():
 def test_removal_and_friction_changes_reach_persona_overrides():
     scenario = js.load_scenario("retail_omnichannel")  # time_poor_professional overrides purchase.mobile_app
     for channel in scenario.channel_names:
-        variant = scenario.with_changes(channel_removal_changes(scenario, channel))
+        variant = with_changes(scenario, channel_removal_changes(scenario, channel))
         for name, persona in variant.personas.items():
             if channel == scenario.word_of_mouth_channel:  # kept for validation, but nobody recommends or picks it
                 assert persona.affinity.get(channel, 0.0) == 0 and (persona.advocacy is None or persona.advocacy.probability == 0)
             else:
                 assert all(c != channel for (_, c) in variant.persona_touchpoints(name)), (channel, name)
-    frictionless = scenario.with_changes(friction_removal_changes(scenario, "purchase"))
+    frictionless = with_changes(scenario, friction_removal_changes(scenario, "purchase"))
     for persona in frictionless.personas:
         cells = frictionless.persona_touchpoints(persona)
         assert all(tp.friction == 0 for (s, _), tp in cells.items() if s == "purchase")
@@ -218,7 +217,7 @@ def test_the_figure_draws_every_model_and_the_truth(trap_study):
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "journeysim.attribution_truth", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "journeysim.cli.attribution", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_command_writes_every_file(tmp_path):

@@ -1,10 +1,10 @@
-"""``python -m journeysim.bench --quick``: every engine measured, the table complete (no timing assertions)."""
+"""``python -m benchmarks.engines --quick``: every engine measured, the table complete (no timing assertions)."""
 
 from __future__ import annotations
 
 import math
 
-from journeysim import bench
+from benchmarks import engines as bench
 
 COLUMNS = ["engine", "size", "customers", "events", "seconds", "journeys_per_s", "events_per_s", "peak_rss_mb",
            "bytes_per_event", "speedup_vs_baseline", "memory_vs_baseline", "conversion", "note"]  # fmt: skip
@@ -41,7 +41,7 @@ def test_extrapolates_beyond_the_largest_size_an_engine_runs():
 
 
 def test_workers_benchmark_checks_the_tables_agree_and_prints_the_ratio(capsys):
-    from journeysim import bench_workers
+    from benchmarks import workers as bench_workers
 
     assert bench_workers.main(["--replications", "2", "--horizon-days", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()

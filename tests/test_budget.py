@@ -14,20 +14,14 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.budget import (
-    as_overrides,
-    channel_comparison,
-    channel_table,
-    customer_channels,
-    cut_total,
-    scale,
-    set_spend,
-    shift,
-)
-from journeysim.compare import compare, future_state
-from journeysim.experiment_job import load_experiment, run_experiment
-from journeysim.media import budget_table, daily_spend
-from journeysim.metrics import kpi_table
+from journeysim.analysis.channels import channel_table, customer_channels
+from journeysim.studies.budget.by_channel import channel_comparison
+from journeysim.studies.budget.changes import as_overrides, cut_total, scale, set_spend, shift
+from journeysim.studies.comparison import compare, future_state
+from journeysim.studies.experiment import load_experiment, run_experiment
+from journeysim.model.media import budget_table, daily_spend
+from journeysim.analysis.metrics import kpi_table
+from journeysim.config import with_changes
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["run.horizon_days=20", "scenario.arrival_rate_per_day=30", "experiment.replications=3", "run.progress=false"]
@@ -40,7 +34,7 @@ def retail():
 
 def planned(retail):
     """Search with a burst on days 10-20, social with a quiet spell on days 15-30."""
-    return retail.with_changes({
+    return with_changes(retail, {
         "budget.search.plan": [{"from_day": 10, "to_day": 20, "spend_per_day": 1000.0}],
         "budget.social.plan": [{"from_day": 15, "to_day": 30, "spend_per_day": 100.0}],
     })
@@ -53,7 +47,7 @@ def days_of_spend(scenario, days=40):
 def test_shift_moves_a_share_of_the_daily_spend_and_of_the_plan(retail):
     scenario = planned(retail)
     before = days_of_spend(scenario)
-    after = days_of_spend(scenario.with_changes(shift(scenario, "search", "social", 0.25)))
+    after = days_of_spend(with_changes(scenario, shift(scenario, "search", "social", 0.25)))
     np.testing.assert_allclose(after["search"], 0.75 * before["search"])
     np.testing.assert_allclose(after["social"], before["social"] + 0.25 * before["search"])  # day by day, burst included
     np.testing.assert_allclose(after["video"], before["video"])
@@ -67,16 +61,16 @@ def test_the_shipped_shift_study_is_the_shift_helper(retail):
     assert dict(experiment.changes) == changes and experiment.question.endswith("?")
     assert as_overrides(changes) == ["scenario.budget.search.spend_per_day=480.0", "scenario.budget.social.spend_per_day=520.0"]
     # The same changes work as an experiment's future state and as Scenario.with_changes.
-    assert future_state(retail, changes).budget["social"].spend_per_day == retail.with_changes(changes).budget["social"].spend_per_day == 520.0
+    assert future_state(retail, changes).budget["social"].spend_per_day == with_changes(retail, changes).budget["social"].spend_per_day == 520.0
 
 
 def test_cut_total_and_scale(retail):
     scenario = planned(retail)
     before = days_of_spend(scenario)
-    cut = days_of_spend(scenario.with_changes(cut_total(scenario, 0.10)))
+    cut = days_of_spend(with_changes(scenario, cut_total(scenario, 0.10)))
     for name in before:
         np.testing.assert_allclose(cut[name], 0.9 * before[name])
-    doubled = scenario.with_changes(scale(scenario, "social", 2.0))
+    doubled = with_changes(scenario, scale(scenario, "social", 2.0))
     np.testing.assert_allclose(days_of_spend(doubled)["social"], 2 * before["social"])
     assert budget_table(doubled, 40).groupby("channel")["spend"].sum()["social"] == pytest.approx(2 * before["social"].sum())
     plan_override = [line for line in as_overrides(scale(scenario, "social", 2.0)) if ".plan=" in line]
@@ -114,7 +108,7 @@ def test_a_shift_that_would_leave_a_negative_plan_is_refused(retail):
     scenario = planned(retail)
     with pytest.raises(js.ConfigError, match=r"scale.factor: must be >= 0, got -1"):
         scale(scenario, "search", -1)
-    from journeysim import budget
+    from journeysim.studies.budget import changes as budget
 
     with pytest.raises(js.ConfigError) as info:
         budget._scaled(scenario, "search", -0.5, "scale by -0.5")
@@ -126,7 +120,7 @@ def test_a_shift_that_would_leave_a_negative_plan_is_refused(retail):
 
 
 def test_channel_table_attributes_customers_to_the_channel_that_brought_them(retail):
-    small = retail.with_changes({"arrival_rate_per_day": 20.0, "channels.store.staff_cost_per_hour": 24.0})
+    small = with_changes(retail, {"arrival_rate_per_day": 20.0, "channels.store.staff_cost_per_hour": 24.0})
     result = js.simulate(small, seed=5, horizon_days=20, replications=2, progress=False)
     customers, events = result.customers, result.events
     labels = customer_channels(customers, small, events)
@@ -188,7 +182,7 @@ def test_moving_budget_to_the_channel_with_the_better_funnel_raises_conversions(
 
 def test_budget_shift_study_runs_from_the_command_line_and_reports_per_channel(tmp_path, retail):
     run_dir = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "journeysim.cli", "experiment=budget_shift_search_to_social", *SMALL, f"hydra.run.dir={run_dir}"],
+    done = subprocess.run([sys.executable, "-m", "journeysim.cli.main", "experiment=budget_shift_search_to_social", *SMALL, f"hydra.run.dir={run_dir}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(run_dir / "comparison.csv").query("persona == 'all'").set_index("kpi")
@@ -202,7 +196,7 @@ def test_budget_shift_study_runs_from_the_command_line_and_reports_per_channel(t
 
     # The per-channel report of the same study, through the Python API at the same size.
     experiment, settings = load_experiment("budget_shift_search_to_social", run={"horizon_days": 20, "progress": False})
-    small = retail.with_changes({"arrival_rate_per_day": 30.0})
+    small = with_changes(retail, {"arrival_rate_per_day": 30.0})
     from dataclasses import replace
 
     same = run_experiment(small, settings, replace(experiment, replications=3))

@@ -12,7 +12,7 @@ SMALL = ["run.horizon_days=20", "scenario.arrival_rate_per_day=40", "run.progres
 
 
 def journeysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "journeysim.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "journeysim.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_main_job_writes_tables_figures_and_summary(tmp_path):
@@ -65,7 +65,7 @@ def test_invalid_values_exit_2_without_traceback(tmp_path, override, message):
 
 def test_failed_run_leaves_earlier_results_untouched(tmp_path, monkeypatch):
     import journeysim as js
-    from journeysim import job
+    from journeysim.cli import job
 
     scenario = js.load_scenario(changes={"arrival_rate_per_day": 20})
     settings = js.RunSettings(seed=1, horizon_days=10, progress=False)

@@ -7,20 +7,11 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.compare import (
-    CURRENT,
-    FUTURE,
-    KEY_COLUMNS,
-    Adaptive,
-    compare,
-    comparison_table,
-    future_state,
-    paired_engine,
-    paired_values,
-    state_kpis,
-)
-from journeysim.exact import solve
-from journeysim.metrics import kpi_table
+from journeysim.analysis.paired import CURRENT, FUTURE, KEY_COLUMNS, comparison_table, paired_values
+from journeysim.studies.comparison import Adaptive, compare, future_state, paired_engine, state_kpis
+from journeysim.analysis.exact import solve
+from journeysim.analysis.metrics import kpi_table
+from journeysim.config import with_changes
 
 SMALL_RETAIL = {"arrival_rate_per_day": 30.0}
 EXP = lambda mean: {"dist": "exponential", "mean": mean}
@@ -295,7 +286,7 @@ def test_both_states_run_on_one_engine():
 def test_workers_give_the_same_comparison_as_one_process(retail):
     """Replications run in two worker processes: every table equals the one-process run
     (same replications, same random numbers, merged in replication order)."""
-    priced = retail.with_changes({"channels.store.staff_cost_per_hour": 24.0})
+    priced = with_changes(retail, {"channels.store.staff_cost_per_hour": 24.0})
     future = {"touchpoints": {"purchase": {"website": {"friction": 0.1}}}, "channels": {"store": {"capacity": 7}}}
     one = compare(priced, future, replications=6, seed=3, horizon_days=12)
     two = compare(priced, future, replications=6, seed=3, horizon_days=12, settings=js.RunSettings(workers=2))

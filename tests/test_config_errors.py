@@ -6,6 +6,7 @@ import pytest
 
 import journeysim as js
 from journeysim.config import apply_changes
+from journeysim.config import with_changes
 
 BAD_SCENARIOS = [
     # (change, path named in the message, words in the message)
@@ -122,11 +123,11 @@ def test_valid_scenario_is_frozen(tiny_data):
 
 def test_with_changes_validates(tiny_data):
     scenario = js.scenario_from_dict(tiny_data)
-    changed = scenario.with_changes({"touchpoints.purchase.website.friction": 0.5})
+    changed = with_changes(scenario, {"touchpoints.purchase.website.friction": 0.5})
     assert changed.touchpoints[("purchase", "website")].friction == 0.5
     assert scenario.touchpoints[("purchase", "website")].friction == 0.0
     with pytest.raises(js.ConfigError, match="scenario.touchpoints.purchase.website.friction"):
-        scenario.with_changes({"touchpoints.purchase.website.friction": 5})
+        with_changes(scenario, {"touchpoints.purchase.website.friction": 5})
 
 
 def test_unknown_scenario_name():

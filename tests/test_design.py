@@ -12,12 +12,12 @@ from hydra_plugins.journeysim_design_sweeper.design_sweeper import (
     design_job_overrides,
     read_design,
 )
-from journeysim.design import (
+from journeysim.cli.design import main
+from journeysim.studies.design import (
     Parameter,
     ScenarioKpi,
     design_csv,
     design_points,
-    main,
     multirun_command,
     override_lines,
     parse_parameter,
@@ -139,7 +139,7 @@ def test_sensitivity_ranks_the_dominant_parameter_first(method):
 def test_sensitivity_of_the_exact_conversion_probability_finds_the_checkout_friction():
     """A real model, without simulation noise: the exact solver's conversion probability."""
     from journeysim.config import load_scenario
-    from journeysim.exact import solve
+    from journeysim.analysis.exact import solve
 
     def conversion(point):
         scenario = load_scenario("retail_omnichannel", changes={key.removeprefix("scenario."): value for key, value in point.items()})

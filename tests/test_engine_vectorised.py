@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.engine_vectorised import canonical_order, journey_only, unsupported_features
-from journeysim.compiled import compile_scenario
-from journeysim.exact import solve
-from journeysim.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
-from journeysim.streaming import simulate_to_parquet
+from journeysim.simulation.engines.vectorised import journey_only, unsupported_features
+from journeysim.simulation.records import canonical_order
+from journeysim.model.compiled import compile_scenario
+from journeysim.analysis.exact import solve
+from journeysim.model.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
+from journeysim.simulation.streaming import simulate_to_parquet
+from journeysim.config import with_changes
 
 Z99 = 2.5758293035489
 
@@ -89,7 +91,7 @@ def scenarios() -> dict[str, js.Scenario]:
     funnel["channel_switch"] = {"friction": 0.15}  # any change of channel
     funnel["arrival_rate_per_day"] = 120.0
     return {
-        "default": journey_only(js.load_scenario()).with_changes({"arrival_rate_per_day": 100.0}),
+        "default": with_changes(journey_only(js.load_scenario()), {"arrival_rate_per_day": 100.0}),
         "every_delay": js.scenario_from_dict(every),
         "every_delay_no_switch": js.scenario_from_dict(without_switch),
         "funnel_switch": js.scenario_from_dict(funnel),
@@ -153,8 +155,8 @@ def test_canonical_order_equals_lexsort():
 def test_progress_counts_every_customer_once():
     scenario = SCENARIOS["every_delay"]
     compiled = compile_scenario(scenario)
-    from journeysim.arrivals import draw_arrivals
-    from journeysim.engine_vectorised import VectorisedJourneyEngine
+    from journeysim.simulation.arrivals import draw_arrivals
+    from journeysim.simulation.engines.vectorised import VectorisedJourneyEngine
 
     arrivals = draw_arrivals(compiled, 1, 0, 20.0)
     reported = []
@@ -177,8 +179,8 @@ def exact_runs():
     scenario = js.scenario_from_dict(data)
     run = dict(seed=2025, horizon_days=4000, arrival_days=20, progress=False)
     return {
-        "vectorised": js.simulate(scenario.with_changes({"arrival_rate_per_day": 10_000.0}), engine="vectorised", **run),
-        "simpy": js.simulate(scenario.with_changes({"arrival_rate_per_day": 1000.0}), engine="simpy", **run),
+        "vectorised": js.simulate(with_changes(scenario, {"arrival_rate_per_day": 10_000.0}), engine="vectorised", **run),
+        "simpy": js.simulate(with_changes(scenario, {"arrival_rate_per_day": 1000.0}), engine="simpy", **run),
         "exact": solve(scenario).summary.set_index("persona"),
     }
 
@@ -274,7 +276,7 @@ def test_refuses_advocacy_of_the_default_scenario_but_not_its_loyalty():
         js.simulate(default, seed=1, horizon_days=3, engine="vectorised", progress=False)
     assert "advocacy and referrals of persona" in str(error.value) and "run.engine" in str(error.value)
     # Without queues: advocacy alone is refused, and auto falls back to SimPy for it.
-    advocates = without_queues_and_advocacy(default).with_changes(
+    advocates = with_changes(without_queues_and_advocacy(default), 
         {"word_of_mouth_channel": "word_of_mouth", "personas.store_loyal.advocacy": {"probability": 0.3, "referral_rate_per_day": 0.05}}
     )
     assert unsupported_features(compile_scenario(advocates)) == ["advocacy and referrals of persona 'store_loyal'"]
@@ -353,7 +355,7 @@ def without_queues_and_advocacy(scenario: js.Scenario) -> js.Scenario:
     for name, persona in scenario.personas.items():
         if persona.advocacy is not None:
             changes[f"personas.{name}.advocacy"] = None
-    return scenario.with_changes(changes)
+    return with_changes(scenario, changes)
 
 
 POST_PURCHASE_SCENARIOS = {
@@ -361,7 +363,7 @@ POST_PURCHASE_SCENARIOS = {
     "loyalty_after_0": js.scenario_from_dict(with_loyalty((0, 1), post_purchase_stages=False)),
     "paid_media": js.scenario_from_dict(with_paid_media()),
     "paid_only_channel": js.scenario_from_dict(paid_only_channel_data()),
-    "default_without_queues_and_advocacy": without_queues_and_advocacy(js.load_scenario()).with_changes({"arrival_rate_per_day": 60.0}),
+    "default_without_queues_and_advocacy": with_changes(without_queues_and_advocacy(js.load_scenario()), {"arrival_rate_per_day": 60.0}),
 }
 
 

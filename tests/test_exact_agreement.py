@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import journeysim as js
-from journeysim.exact import solve
+from journeysim.analysis.exact import solve
 
 Z99 = 2.5758293035489
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeysim.experiment_job import (
+from journeysim.studies.experiment import (
     experiment_from_dict,
     experiment_names,
     load_experiment,
@@ -24,7 +24,7 @@ FIGURES = ["funnels.png", "forest.png", "dropoff_difference.png", "emotion_lane.
 
 
 def journeysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "journeysim.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "journeysim.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_the_shipped_experiments_are_the_documented_ones():
@@ -107,7 +107,7 @@ def test_run_all_script_runs_a_study_through_the_python_api(tmp_path):
 
 
 def test_crn_benchmark_reports_variances_and_ratios(capsys):
-    from journeysim import bench_crn
+    from benchmarks import crn as bench_crn
 
     runs = pd.DataFrame({"replication": [0, 1, 2] * 2, "persona": ["all"] * 3 + ["x"] * 3, "conversion_rate": [0.1, 0.2, 0.4, 0, 0, 0]})
     shifted = runs.assign(conversion_rate=runs["conversion_rate"] + 0.05)

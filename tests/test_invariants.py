@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeysim as js
-from journeysim.exact import solve
+from journeysim.analysis.exact import solve
 
 STAGE_NAMES = ["awareness", "interest", "consideration", "purchase"]
 CHANNELS = ["a", "b", "c"]

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import journeysim as js
-from journeysim.compare import CURRENT, FUTURE
-from journeysim.optimiser import SplitObjective, marginal_returns, optimise_budget
+from journeysim.studies.comparison import CURRENT, FUTURE
+from journeysim.studies.budget import SplitObjective, marginal_returns, optimise_budget
+from journeysim.config import with_changes
 
 FIXED = lambda days: {"dist": "fixed", "value": days}
 SMALL = {"seed": 7, "replications": 3, "horizon_days": 20.0}
@@ -174,7 +175,7 @@ def test_result_tables_summary_and_figures(tiny_data, tmp_path):
     for name, figure in result.figures().items():
         figure.savefig(tmp_path / name)
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
-    assert scenario.with_changes(result.changes).budget["social"].spend_per_day == result.recommended["social"]
+    assert with_changes(scenario, result.changes).budget["social"].spend_per_day == result.recommended["social"]
 
 
 BAD = [

@@ -21,7 +21,7 @@ def test_import_loads_no_model_module_until_a_name_is_used():
         "import sys, journeysim as js; print(sorted(m for m in sys.modules if m.startswith('journeysim.') or m.split('.')[0] in ('scipy', 'matplotlib', 'simpy')))"
     )
     assert loaded == "[]"
-    assert _fresh("import sys, journeysim as js; js.simulate; print('journeysim.simulation' in sys.modules)") == "True"
+    assert _fresh("import sys, journeysim as js; js.simulate; print('journeysim.simulation.runner' in sys.modules)") == "True"
 
 
 def test_every_public_name_resolves_to_its_module_attribute():
@@ -35,10 +35,10 @@ def test_every_public_name_resolves_to_its_module_attribute():
 
 
 def test_compare_stays_the_function_when_its_submodule_is_imported():
-    # `import journeysim.compare` binds the submodule as the package attribute `compare`;
+    # `import journeysim.studies.comparison` binds the submodule as the package attribute `compare`;
     # the package keeps the exported function under that name, as the eager import did.
-    assert _fresh("import journeysim as js; import journeysim.compare; print(callable(js.compare), type(js.compare).__name__)") == "True function"
-    assert _fresh("import journeysim.compare; import journeysim as js; print(js.compare.__module__)") == "journeysim.compare"
+    assert _fresh("import journeysim as js; import journeysim.studies.comparison; print(callable(js.compare), type(js.compare).__name__)") == "True function"
+    assert _fresh("import journeysim.studies.comparison; import journeysim as js; print(js.compare.__module__)") == "journeysim.studies.comparison"
 
 
 def test_an_unknown_name_is_an_attribute_error():

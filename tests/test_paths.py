@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from journeysim.paths import (
+from journeysim.analysis.paths import (
     CUSTOMER_PATH_COLUMNS,
     PATH_TABLE_COLUMNS,
     PathDataError,

@@ -6,9 +6,9 @@ import pytest
 from scipy import stats
 
 import journeysim as js
-from journeysim.capacity import servers_on_duty, staffing_segments
-from journeysim.metrics import queue_table
-from journeysim.queueing import erlang_c, mmc_mean_wait
+from journeysim.model.staffing import servers_on_duty, staffing_segments
+from journeysim.analysis.queues import queue_table
+from journeysim.analysis.queueing import erlang_c, mmc_mean_wait
 
 FIXED = lambda days: {"dist": "fixed", "value": days}  # noqa: E731
 

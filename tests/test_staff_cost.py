@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import journeysim as js
-from journeysim.capacity import staff_table
+from journeysim.model.staffing import staff_table
 from journeysim.errors import ConfigError
-from journeysim.experiment_job import experiment_from_dict, run_experiment
-from journeysim.metrics import queue_table, staff_cost_per_customer
+from journeysim.studies.experiment import experiment_from_dict, run_experiment
+from journeysim.analysis.metrics import staff_cost_per_customer
+from journeysim.analysis.queues import queue_table
+from journeysim.config import with_changes
 
 from test_queues import queue_scenario
 
@@ -20,11 +22,11 @@ from test_queues import queue_scenario
 def test_staffed_hours_follow_the_schedule():
     # 6 servers open 9-20 (11 h), closed on Sundays, over two weeks: 12 open days.
     shop = queue_scenario(servers=6, schedule={"open_hours": [9, 20], "closed_weekdays": [6]})
-    shop = shop.with_changes({"channels.call.staff_cost_per_hour": 24.0})
+    shop = with_changes(shop, {"channels.call.staff_cost_per_hour": 24.0})
     table = staff_table(shop, 14.0)
     assert table.to_dict("records") == [{"channel": "call", "staffed_hours": 6 * 11 * 12, "staff_cost_per_hour": 24.0, "staff_cost": 6 * 11 * 12 * 24.0}]
     # A period with 10 servers on days 7-9 (Monday and Tuesday of week two) adds 4 x 11 x 2 hours.
-    busy = shop.with_changes({"channels.call.schedule.periods": [{"from_day": 7, "to_day": 9, "servers": 10}]})
+    busy = with_changes(shop, {"channels.call.schedule.periods": [{"from_day": 7, "to_day": 9, "servers": 10}]})
     assert staff_table(busy, 14.0)["staffed_hours"].item() == 6 * 11 * 12 + 4 * 11 * 2
     # No schedule: always on duty; a partial last day counts its hours.
     assert staff_table(queue_scenario(servers=2), 3.5)["staffed_hours"].item() == pytest.approx(2 * 24 * 3.5)
@@ -74,7 +76,7 @@ def test_shares_add_up_to_each_replications_staff_cost(touches, costs):
 
 
 def test_kpis_carry_staff_cost_in_total_cost():
-    scenario = js.load_scenario().with_changes({"channels.store.staff_cost_per_hour": 24.0, "channels.call_centre.staff_cost_per_hour": 21.0})
+    scenario = with_changes(js.load_scenario(), {"channels.store.staff_cost_per_hour": 24.0, "channels.call_centre.staff_cost_per_hour": 21.0})
     result = js.simulate(scenario, seed=4, horizon_days=21, replications=2, progress=False)
     one_replication = staff_table(scenario, 21.0)
     # Store: 6 x 11 h on 18 open days; call centre: 2 agents x 12 h on 18 days.
@@ -114,7 +116,7 @@ def test_without_staff_costs_nothing_changes():
 )
 def test_bad_staff_costs_are_named(changes, message):
     with pytest.raises(ConfigError) as caught:
-        js.load_scenario().with_changes(changes)
+        with_changes(js.load_scenario(), changes)
     assert message in caught.value.render()
 
 

@@ -14,16 +14,10 @@ from hydra import compose, initialize_config_dir
 
 from journeysim import outputs
 from journeysim.config import config_dir, load_config
-from journeysim.job import run_job
-from journeysim.metrics import KPI_DESCRIPTIONS
-from journeysim.sweep import (
-    IncompleteSweepWarning,
-    collect_main,
-    collect_sweep,
-    matching_result,
-    response_summary,
-    skip_completed_job,
-)
+from journeysim.cli.job import run_job
+from journeysim.analysis.metrics import KPI_DESCRIPTIONS
+from journeysim.cli.resume import matching_result, skip_completed_job
+from journeysim.cli.sweep import IncompleteSweepWarning, collect_main, collect_sweep, response_summary
 
 TINY = [
     "run.horizon_days=10",
@@ -40,7 +34,7 @@ PERSONAS = ["digital_native", "store_loyal", "time_poor_professional", "all"]
 
 
 def journeysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "journeysim.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "journeysim.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -248,7 +242,7 @@ def test_the_callback_module_imports_nothing_heavy():
     """Hydra instantiates the callback in the process that runs ``journeysim``: it may use
     what the command line imports anyway, nothing more."""
     code = (
-        "import sys, journeysim.cli; before = set(sys.modules); import journeysim.sweep; "
+        "import sys, journeysim.cli.main; before = set(sys.modules); import journeysim.cli.sweep; "
         "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
         "{'matplotlib', 'SALib', 'ray', 'submitit', 'joblib', 'scipy'}))"
     )
@@ -261,7 +255,7 @@ def test_an_invalid_job_does_not_stop_the_sweep_but_fails_the_command(tmp_path):
     """Job 1 asks for a friction of 1.5: job 0 and job 2 still run, the table holds them, job 1
     is named with its problem, and the command exits with status 2 as a single invalid run does."""
     sweep = tmp_path / "sweep"
-    command = [sys.executable, "-m", "journeysim.cli", "-m", f"{PURCHASE}=0.2,1.5,0.3", *TINY, f"hydra.sweep.dir={sweep}"]
+    command = [sys.executable, "-m", "journeysim.cli.main", "-m", f"{PURCHASE}=0.2,1.5,0.3", *TINY, f"hydra.sweep.dir={sweep}"]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2, done.stderr[-3000:]
     assert "Traceback" not in done.stderr

@@ -14,8 +14,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 
 from journeysim.config import config_dir, load_config
-from journeysim.job import run_job
-from journeysim.metrics import KPI_DESCRIPTIONS
+from journeysim.cli.job import run_job
+from journeysim.analysis.metrics import KPI_DESCRIPTIONS
 
 TINY = ["run.horizon_days=5", "scenario.arrival_rate_per_day=10", "run.progress=false", "output.events=false", "output.figures=false"]
 SHARES = ["scenario.personas.digital_native.share", "scenario.personas.store_loyal.share"]
@@ -23,7 +23,7 @@ SHARES = ["scenario.personas.digital_native.share", "scenario.personas.store_loy
 
 def multirun(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [sys.executable, "-m", "journeysim.cli", "-m", *args, *TINY, f"hydra.sweep.dir={sweep_dir}"],
+        [sys.executable, "-m", "journeysim.cli.main", "-m", *args, *TINY, f"hydra.sweep.dir={sweep_dir}"],
         cwd=sweep_dir.parent, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]

@@ -1,0 +1,81 @@
+"""The main job: simulate a scenario and write its tables, metrics, figures and summary.
+
+:func:`run_job` is what ``journeysim`` (the CLI) calls; tests and notebooks call it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from journeysim.analysis import metrics as m
+from journeysim.analysis.exact import solve
+from journeysim.analysis.queues import queue_table
+from journeysim.model.media import budget_table
+from journeysim.outputs import AtomicOutput
+from journeysim.reporting.figures import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
+from journeysim.reporting.run_text import run_summary
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
+from journeysim.simulation.runner import SimulationResult, simulate
+
+
+@dataclass
+class JobResult:
+    folder: Path
+    result: SimulationResult
+    metrics: pd.DataFrame
+    summary: str
+
+
+def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, write_events: bool = True, figures: bool = True) -> JobResult:
+    """Simulate and write everything into ``folder`` atomically (see :mod:`journeysim.outputs`)."""
+    result = simulate(scenario, settings)
+    customers, events = result.customers, result.events
+    metrics = result.metrics()
+    per_replication = result.metrics(by=("replication",))
+    funnel = m.funnel(customers, events, scenario.stages, scenario.purchase_stage)
+    touchpoints = m.touchpoint_table(events)
+    exact = solve(scenario).summary
+    queues = queue_table(result.queues, events, scenario, settings.horizon_days, settings.replications)
+    has_loyalty = any(p.loyalty is not None or p.advocacy is not None for p in scenario.personas.values())
+    timeline = m.loyalty_timeline(events, settings.horizon_days, settings.replications) if has_loyalty else None
+    notes = [
+        f"Scenario {scenario.name!r}, seed {settings.seed}, {settings.replications} replication(s), "
+        f"horizon {settings.horizon_days:g} days; {len(customers):,} customers, {len(events):,} events; "
+        f"engine: {result.metadata['engine_choice']}.",
+        f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
+        + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),
+    ]
+    summary = run_summary(f"journeysim - {scenario.name}", metrics, funnel, notes, queues=queues)
+    with AtomicOutput(folder) as out:
+        out.write_csv(metrics, "metrics.csv")
+        out.write_csv(per_replication, "metrics_by_replication.csv")
+        if settings.replications > 1:
+            out.write_csv(m.replication_summary(per_replication), "metrics_intervals.csv")
+        out.write_csv(funnel, "funnel.csv")
+        out.write_csv(touchpoints, "touchpoints.csv")
+        out.write_csv(m.dropoff_by_stage(customers), "dropoff.csv")
+        out.write_csv(exact, "exact.csv")
+        if len(queues):
+            out.write_csv(queues, "queues.csv")
+            out.write_parquet(result.queues, "queue_visits.parquet")
+        if timeline is not None:
+            out.write_csv(timeline, "loyalty_timeline.csv")
+        if scenario.budget:
+            out.write_csv(budget_table(scenario, settings.horizon_days, settings.replications), "budget.csv")
+        out.write_parquet(customers, "customers.parquet")
+        if write_events:
+            out.write_parquet(events, "events.parquet")
+        if figures:
+            save(funnel_figure(funnel, title=scenario.name.replace("_", " ")), out.path("funnel.png"))
+            save(journey_map_figure(touchpoints, scenario.stages, scenario.channel_names), out.path("journey_map.png"))
+            if len(queues):
+                save(queue_figure(result.queues, queues), out.path("queues.png"))
+            if timeline is not None:
+                save(loyalty_figure(timeline), out.path("loyalty.png"))
+        out.write_text(summary, "summary.txt")
+        out.finish(result.metadata)
+    return JobResult(Path(folder), result, metrics, summary)

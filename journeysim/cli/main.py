@@ -1,0 +1,71 @@
+"""Command-line entry point ``journeysim``: a thin Hydra wrapper around the jobs.
+
+``journeysim`` runs :func:`journeysim.cli.job.run_job`; ``journeysim experiment=NAME`` runs the
+current-vs-future comparison :func:`journeysim.cli.experiment_job.run_experiment_job`.
+Invalid configurations print one message per problem (naming the config path and value)
+and exit with status 2, without a traceback. In a multirun an invalid job does not stop the
+sweep: it records its problems in ``invalid_config.txt`` in its folder and the other jobs
+run; the sweep callback then names it and exits with status 2 once the table is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from journeysim.config import config_dir
+from journeysim.errors import ConfigError
+from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
+
+EXIT_INVALID_CONFIG = 2
+
+
+def report_config_error(error: ConfigError) -> None:
+    print(f"journeysim: invalid configuration\n{error.render()}", file=sys.stderr)
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+def _main(cfg: DictConfig) -> None:
+    from journeysim.cli.experiment_job import run_experiment_job
+    from journeysim.cli.job import run_job
+    from journeysim.cli.resume import load_job, skip_completed_job
+
+    hydra_config = HydraConfig.get()
+    folder = hydra_config.runtime.output_dir
+    invalid_note = Path(folder) / INVALID_CONFIG_FILE
+    invalid_note.unlink(missing_ok=True)  # left by an earlier run of this job, since fixed or not
+    output = cfg.get("output", {})
+    figures = bool(output.get("figures", True))
+    try:
+        loaded = load_job(cfg)  # validated once, for resume and for the run
+        if skip_completed_job(cfg, folder, loaded):  # output.resume=true and the folder holds this job's complete result
+            return
+        scenario, settings, experiment = loaded
+        if experiment is None:
+            job = run_job(scenario, settings, folder, write_events=bool(output.get("events", True)), figures=figures)
+        else:
+            job = run_experiment_job(scenario, settings, experiment, folder, figures=figures)
+    except ConfigError as error:
+        if hydra_config.mode != RunMode.MULTIRUN:
+            report_config_error(error)
+            sys.exit(EXIT_INVALID_CONFIG)
+        # SystemExit here would end the whole sweep (and kill a joblib worker): record the
+        # problems instead; CollectSweep reports them and sets the exit status at the end.
+        print(f"journeysim: job {hydra_config.job.num} has an invalid configuration; the sweep goes on\n{error.render()}", file=sys.stderr)
+        write_text_atomically(invalid_note, error.render() + "\n")
+        return
+    print(job.summary)
+    print(f"Results written to {job.folder}")
+
+
+def main() -> None:
+    _main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Resume: does a job's folder already hold the complete result of this very job?
+
+A re-run sweep (``output.resume=true``) calls :func:`skip_completed_job` first in every job
+and skips the ones whose ``run.json`` records the same configuration and lists every file
+the job would write. Main jobs compare the validated scenario's config hash and the run
+settings; experiment jobs compare both states' config hashes and the study's request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from journeysim.config import config_hash, load_config
+from journeysim.errors import ConfigError
+from journeysim.outputs import COMPLETE_MARKER
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
+
+# What a complete job folder holds besides run.json: a main job's KPIs per replication; an
+# experiment job's (journeysim experiment=NAME) both states per replication and the paired comparison.
+JOB_METRICS = "metrics_by_replication.csv"
+EXPERIMENT_METRICS = "comparison_by_replication.csv"
+EXPERIMENT_COMPARISON = "comparison.csv"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b
+
+
+def matching_result(folder: str | Path, scenario: Scenario, settings: RunSettings, *, write_events: bool = True, figures: bool = True) -> dict[str, Any] | None:
+    """``run.json`` of ``folder`` when it holds a complete main-job result of this very run, else None.
+
+    Same scenario (config hash of the validated scenario), seed, replications, horizon,
+    arrival window, engine and package version, and every file this run would write.
+    """
+
+    expected = {
+        "scenario": scenario.name,
+        "config_hash": config_hash(dict(scenario.source)),
+        "seed": settings.seed,
+        "replications": settings.replications,
+    }
+    needed = {"metrics.csv", JOB_METRICS} | ({"events.parquet"} if write_events else set()) | ({"funnel.png"} if figures else set())
+    return _complete_result(Path(folder), expected, settings, needed)
+
+
+def matching_experiment_result(folder: str | Path, current: Scenario, settings: RunSettings, experiment: Any, *, figures: bool = True) -> dict[str, Any] | None:
+    """``run.json`` of ``folder`` when it holds a complete result of this very experiment, else None.
+
+    Same states (config hashes of the current state with the assumptions, and of the future
+    state), the same request (name, replications, adaptive rule, pairing, confidence), seed,
+    horizon, arrival window, engine and package version, and every table it writes.
+    """
+    from journeysim.studies.experiment import experiment_request, prepare_states
+
+    assumed, future = prepare_states(current, experiment)
+    expected = {
+        "current_config_hash": config_hash(dict(assumed.source)),
+        "future_config_hash": config_hash(dict(future.source)),
+        "request": experiment_request(experiment),
+        "seed": settings.seed,
+    }
+    needed = {EXPERIMENT_COMPARISON, EXPERIMENT_METRICS} | ({"forest.png"} if figures else set())
+    return _complete_result(Path(folder), expected, settings, needed)
+
+
+def _complete_result(folder: Path, expected: Mapping[str, Any], settings: RunSettings, needed: set[str]) -> dict[str, Any] | None:
+    """``run.json`` of ``folder`` if it records ``expected``, the run's horizon, arrival window,
+    engine (unless ``auto``) and this package version, and lists every ``needed`` file, all present."""
+    from journeysim.simulation.runner import package_version
+
+    try:
+        meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    expected = {**expected, "horizon_days": settings.horizon_days, "arrival_days": settings.arrival_window_days, "journeysim_version": package_version()}
+    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
+        return None
+    if settings.engine != "auto" and meta.get("engine") != settings.engine:
+        return None
+    files = set(meta.get("files") or ())
+    if not needed <= files or not all((folder / name).is_file() for name in files):
+        return None
+    return meta
+
+
+def load_job(cfg: DictConfig | Mapping[str, Any]) -> tuple[Scenario, RunSettings, Any]:
+    """The validated scenario, run settings and experiment (``None`` for a main job) of a
+    composed job config; raises :class:`ConfigError` naming every problem."""
+    scenario, settings = load_config(cfg)
+    spec = cfg.get("experiment")
+    if spec is None:
+        return scenario, settings, None
+    from omegaconf import OmegaConf
+
+    from journeysim.studies.experiment import experiment_from_dict
+
+    plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
+    return scenario, settings, experiment_from_dict(plain, path="experiment")
+
+
+def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path, job: tuple[Scenario, RunSettings, Any] | None = None) -> bool:
+    """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
+
+    ``job`` is :func:`load_job` of ``cfg`` when the caller has it already (the command line
+    validates once); otherwise it is loaded here, and an invalid configuration is never
+    skipped (the job reports the problems). Main jobs and experiment jobs alike.
+    """
+    output = cfg.get("output") or {}
+    if not output.get("resume", False):
+        return False
+    figures = bool(output.get("figures", True))
+    try:
+        scenario, settings, experiment = job if job is not None else load_job(cfg)
+        if experiment is None:
+            meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=figures)
+        else:
+            meta = matching_experiment_result(folder, scenario, settings, experiment, figures=figures)
+    except ConfigError:
+        return False
+    if meta is None:
+        return False
+    print(f"journeysim: skipped, {folder} already holds a complete result of this configuration (output.resume=true)")
+    return True

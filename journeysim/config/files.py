@@ -1,0 +1,105 @@
+"""Where configs live and the one YAML reader of the package.
+
+Scenario, experiment and Hydra job files are all read here (:func:`read_yaml`), so a syntax
+error in any of them gives the same one-line message naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import OmegaConf
+
+from journeysim.errors import ConfigError, Problem
+
+
+def config_dir() -> Path:
+    """The folder of Hydra configs: packaged inside a wheel, or the repository's ``configs/``."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "configs"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "configs"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (the C one where built: a sweep reads three files per job) that
+    also reads ``1e-3`` and ``1e6`` as numbers, as OmegaConf and Hydra do (YAML 1.1 wants a dot)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def read_yaml(path: str | Path, *, resolve: bool = False, what: str | None = None) -> Any:
+    """Plain data (dicts, lists, values) of a YAML file: the package's one YAML reader.
+
+    ``resolve`` resolves ``${...}`` interpolations (a scenario may use them; Hydra's saved job
+    files hold some that only Hydra can resolve, so they are read unresolved). Errors raise
+    one :class:`ConfigError` naming ``what`` (default: the path) and the file.
+    """
+    path = Path(path)
+    where = what or str(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        if resolve and isinstance(data, (dict, list)):
+            data = OmegaConf.to_container(OmegaConf.create(data), resolve=True)
+        return data
+    except Exception as error:  # I/O, YAML syntax and interpolation errors come in many types
+        raise ConfigError(Problem(where, f"cannot read {path}: {error}")) from None
+
+
+def read_mapping(path: str | Path, *, resolve: bool = False, what: str | None = None) -> dict[str, Any]:
+    """:func:`read_yaml` of a file that must hold a mapping (an empty file is an empty one)."""
+    data = read_yaml(path, resolve=resolve, what=what)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(Problem(what or str(path), f"{path} must hold a mapping, got {type(data).__name__}"))
+    return data
+
+
+def named_configs(group: str) -> list[str]:
+    """The shipped configs of a group (``scenario``, ``experiment``): ``configs/GROUP/*.yaml``."""
+    return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
+
+
+def experiment_names() -> list[str]:
+    """The shipped experiments (``configs/experiment/*.yaml``)."""
+    return named_configs("experiment")
+
+
+def default_run_node() -> dict[str, Any]:
+    """The ``run`` node of ``configs/config.yaml``: the settings the CLI starts from."""
+    return read_mapping(config_dir() / "config.yaml").get("run") or {}
+
+
+def read_experiment_file(name_or_path: str | Path) -> dict[str, Any]:
+    """The ``experiment`` and ``run`` nodes of a named experiment (or a YAML path).
+
+    The files are plain YAML (Hydra's ``# @package _global_`` header is a comment), read
+    without composing so that scripts and notebooks run the same study as the CLI.
+    """
+    candidate = Path(name_or_path)
+    if candidate.suffix not in (".yaml", ".yml"):
+        candidate = config_dir() / "experiment" / f"{name_or_path}.yaml"
+    if not candidate.is_file():
+        raise ConfigError(Problem("experiment", f"no experiment file {str(candidate)!r}; named experiments: {', '.join(experiment_names())}"))
+    data = read_mapping(candidate)
+    unknown = sorted(set(data) - {"experiment", "run"})
+    if unknown:
+        raise ConfigError(Problem(str(candidate), f"an experiment file sets only 'experiment' and 'run', got {', '.join(unknown)}"))
+    return data

@@ -1,0 +1,230 @@
+"""The structured-config schemas: what fields each config node has, their types and defaults.
+
+YAML (or a Python dict) is merged onto these dataclasses, which catches unknown fields, wrong
+types and missing values before any meaning check (:mod:`journeysim.config.validation`).
+They are registered in Hydra's ConfigStore (:func:`register_schemas`) so the composed
+``config.yaml`` is typed too. The defaults here are the ones documented in
+docs/configuration.md (a test checks them against each other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from omegaconf import MISSING
+
+
+@dataclass
+class DistributionSchema:
+    dist: str = MISSING
+    value: Optional[float] = None
+    mean: Optional[float] = None
+    cv: Optional[float] = None
+    low: Optional[float] = None
+    mode: Optional[float] = None
+    high: Optional[float] = None
+    shape: Optional[float] = None
+    scale: Optional[float] = None
+
+
+@dataclass
+class StaffingPeriodSchema:
+    from_day: float = MISSING
+    to_day: float = MISSING
+    servers: int = MISSING
+
+
+@dataclass
+class ScheduleSchema:
+    open_hours: Optional[List[float]] = None  # [opening hour, closing hour] of each day
+    closed_weekdays: List[int] = field(default_factory=list)  # day 0 of the horizon is a Monday (0)
+    periods: List[StaffingPeriodSchema] = field(default_factory=list)
+
+
+@dataclass
+class QueueSchema:
+    renege_loss_probability: float = 0.5
+    renege_emotion: float = -0.5
+    target_wait_days: float = 20 / 1440
+
+
+@dataclass
+class ChannelSchema:
+    mode: str = "online"
+    cost_per_contact: float = 0.0
+    sells: bool = False
+    capacity: Optional[int] = None
+    service_time_days: Optional[DistributionSchema] = None
+    schedule: Optional[ScheduleSchema] = None
+    queue: QueueSchema = field(default_factory=QueueSchema)
+    staff_cost_per_hour: float = 0.0
+    label: str = ""
+
+
+@dataclass
+class TouchpointSchema:
+    delay_days: DistributionSchema = MISSING
+    advance: float = MISSING
+    drop: float = 0.0
+    target: Optional[str] = None
+    emotion: float = 0.0
+    friction: float = 0.0
+    available: bool = True
+
+
+@dataclass
+class TouchpointOverrideSchema:
+    """A persona's change to one touchpoint: only the fields it sets differ from the base map."""
+
+    delay_days: Optional[DistributionSchema] = None
+    advance: Optional[float] = None
+    drop: Optional[float] = None
+    target: Optional[str] = None
+    emotion: Optional[float] = None
+    friction: Optional[float] = None
+    available: Optional[bool] = None
+
+
+@dataclass
+class LoyaltySchema:
+    purchase_rate_per_day: float = MISSING
+    rate_shape: Optional[float] = None
+    churn_probability: float = MISSING
+    churn_concentration: Optional[float] = None
+    satisfaction_churn_slope: float = 0.0
+    loyal_after_repeats: int = 2
+
+
+@dataclass
+class AdvocacySchema:
+    probability: float = MISSING
+    referral_rate_per_day: float = MISSING
+    satisfaction_threshold: float = 0.0
+
+
+@dataclass
+class PersonaSchema:
+    share: Optional[float] = None
+    arrival_rate_per_day: Optional[float] = None
+    affinity: Dict[str, float] = field(default_factory=dict)
+    friction_sensitivity: float = 1.0
+    patience_days: Optional[DistributionSchema] = None
+    order_value: DistributionSchema = MISSING
+    # stage -> channel -> TouchpointOverrideSchema (OmegaConf cannot type nested dicts of
+    # dataclasses, so cells are typed one by one in ``_type_touchpoint_table``).
+    touchpoints: Dict[str, Any] = field(default_factory=dict)
+    loyalty: Optional[LoyaltySchema] = None
+    advocacy: Optional[AdvocacySchema] = None
+    description: str = ""
+
+
+@dataclass
+class ChannelSwitchSchema:
+    friction: float = 0.0
+    between_modes_only: bool = False
+
+
+@dataclass
+class MarketSchema:
+    size: int = MISSING
+    external_rate_per_day: float = MISSING
+
+
+@dataclass
+class CampaignSchema:
+    name: str = MISSING
+    from_day: float = MISSING
+    to_day: float = MISSING
+    multiplier: float = MISSING
+    personas: List[str] = field(default_factory=list)
+
+
+@dataclass
+class SpendPeriodSchema:
+    from_day: float = MISSING
+    to_day: float = MISSING
+    spend_per_day: float = MISSING
+
+
+@dataclass
+class ChannelBudgetSchema:
+    spend_per_day: float = MISSING
+    max_arrivals_per_day: float = MISSING
+    half_saturation: float = MISSING
+    hill_shape: float = 1.0
+    adstock_decay: float = 0.0
+    retargeting_lift: float = 0.0
+    audience: Dict[str, float] = field(default_factory=dict)
+    plan: List[SpendPeriodSchema] = field(default_factory=list)
+    saturation: bool = True
+
+
+@dataclass
+class ScenarioSchema:
+    name: str = MISSING
+    description: str = ""
+    stages: List[str] = MISSING
+    purchase_stage: str = "purchase"
+    arrival_rate_per_day: Optional[float] = None
+    channels: Dict[str, ChannelSchema] = MISSING
+    personas: Dict[str, PersonaSchema] = MISSING
+    touchpoints: Dict[str, Any] = MISSING  # stage -> channel -> TouchpointSchema
+    channel_switch: ChannelSwitchSchema = field(default_factory=ChannelSwitchSchema)
+    word_of_mouth_channel: Optional[str] = None
+    market: Optional[MarketSchema] = None
+    calendar: List[CampaignSchema] = field(default_factory=list)
+    budget: Dict[str, ChannelBudgetSchema] = field(default_factory=dict)
+
+
+@dataclass
+class RunSchema:
+    seed: int = 42
+    horizon_days: float = 90.0
+    arrival_days: Optional[float] = None
+    replications: int = 1
+    progress: bool = True
+    engine: str = "auto"
+    workers: int = 1
+
+
+@dataclass
+class OutputSchema:
+    events: bool = True  # write events.parquet (the full event log)
+    figures: bool = True  # write the figures (PNG)
+    resume: bool = False  # skip a job whose folder already holds its complete result
+
+
+SCHEMAS = (
+    DistributionSchema,
+    ChannelSchema,
+    ChannelSwitchSchema,
+    StaffingPeriodSchema,
+    ScheduleSchema,
+    QueueSchema,
+    LoyaltySchema,
+    AdvocacySchema,
+    MarketSchema,
+    CampaignSchema,
+    SpendPeriodSchema,
+    ChannelBudgetSchema,
+    TouchpointSchema,
+    TouchpointOverrideSchema,
+    PersonaSchema,
+    ScenarioSchema,
+    RunSchema,
+    OutputSchema,
+)
+
+
+def register_schemas() -> None:
+    """Register the schemas in Hydra's ConfigStore (``journeysim_schema/scenario``, ``run``, ``output``).
+
+    ``configs/config.yaml`` lists them in its defaults, so a composed job config is checked
+    against them (an unknown ``run.*`` or ``output.*`` key fails at composition)."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    store.store(group="journeysim_schema", name="scenario", node=ScenarioSchema)
+    store.store(group="journeysim_schema", name="run", node=RunSchema)
+    store.store(group="journeysim_schema", name="output", node=OutputSchema)

@@ -1,0 +1,188 @@
+"""A scenario compiled to numpy arrays indexed by (persona, stage, channel).
+
+Every engine and the exact solver read these arrays, so the friction formula, channel
+choice weights and stage targets are computed in one place. Outcome thresholds are laid
+out for a single uniform draw ``u`` per touch::
+
+    u < advance_cut                      -> advance (to ``next_stage``; from purchase: buy)
+    advance_cut <= u < friction_cut      -> lost to friction (would have advanced)
+    friction_cut <= u < drop_cut         -> drop (lost)
+    drop_cut <= u                        -> stay (touch again in the same stage)
+
+so removing a friction turns exactly those draws into advances (common random numbers).
+The ``*_switched`` arrays hold the same thresholds for a touch that switches channel
+(``switch[previous, channel]``), where the scenario's channel-switch friction adds on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from journeysim.model.distributions import KIND_CODES, Distribution
+from journeysim.model.scenario import Scenario
+
+CONVERTED = -1  # next_stage value: advancing from the purchase stage is buying
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    scenario: Scenario
+    stages: tuple[str, ...]
+    channels: tuple[str, ...]
+    personas: tuple[str, ...]
+    purchase_index: int
+    # [persona, stage, channel]
+    available: np.ndarray  # bool: the persona's map has this touchpoint (chosen only if affinity > 0)
+    choice_probability: np.ndarray  # float64; sums to 1 over channels for journey stages
+    choice_cumulative: np.ndarray  # float64; cumulative of choice_probability
+    advance_cut: np.ndarray
+    friction_cut: np.ndarray
+    drop_cut: np.ndarray
+    next_stage: np.ndarray  # int64 stage index, CONVERTED from the purchase stage
+    emotion: np.ndarray  # float64, friction applied
+    effective_friction: np.ndarray
+    advance_cut_switched: np.ndarray
+    friction_cut_switched: np.ndarray
+    drop_cut_switched: np.ndarray
+    emotion_switched: np.ndarray
+    switch: np.ndarray  # bool [previous channel, channel]
+    delay_code: np.ndarray  # int8 distribution kind code
+    delay_params: np.ndarray  # float64 [..., 3]
+    delay_mean: np.ndarray
+    # [channel]
+    cost_per_contact: np.ndarray
+    sells: np.ndarray
+    # [persona]
+    arrival_rate_per_day: np.ndarray
+    order_value_code: np.ndarray
+    order_value_params: np.ndarray  # [persona, 3]
+    order_value_mean: np.ndarray
+
+    @property
+    def n_journey_stages(self) -> int:
+        return self.purchase_index + 1
+
+    @property
+    def has_switch_friction(self) -> bool:
+        return bool(self.switch.any()) and self.scenario.channel_switch.friction > 0
+
+    def retargeted_choice(self, days: int) -> np.ndarray | None:
+        """Cumulative channel choice per day [day, persona, stage, channel] when paid media
+        retargets (weight x (1 + lift x exposure) at every stage after the first), else None."""
+        budgets = {self.channels.index(n): b for n, b in self.scenario.budget.items() if b.retargeting_lift > 0}
+        if not budgets:
+            return None
+        from journeysim.model.media import daily_exposure
+
+        factor = np.ones((days, len(self.channels)))
+        for c, budget in budgets.items():
+            factor[:, c] = 1.0 + budget.retargeting_lift * daily_exposure(budget, days)
+        weights = np.repeat(self.choice_probability[None], days, axis=0)
+        weights[:, :, 1:, :] *= factor[:, None, None, :]
+        totals = weights.sum(axis=3, keepdims=True)
+        cumulative = np.cumsum(np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0), axis=3)
+        chosen = self.choice_probability > 0
+        for p in range(chosen.shape[0]):
+            for s in range(chosen.shape[1]):
+                if chosen[p, s].any():
+                    cumulative[:, p, s, np.flatnonzero(chosen[p, s])[-1]:] = 1.0
+        return cumulative
+
+    def cuts(self, switched: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(advance_cut, friction_cut, drop_cut, emotion) for plain or channel-switching touches."""
+        if switched:
+            return self.advance_cut_switched, self.friction_cut_switched, self.drop_cut_switched, self.emotion_switched
+        return self.advance_cut, self.friction_cut, self.drop_cut, self.emotion
+
+    def delay_distribution(self, persona: int, stage: int, channel: int) -> Distribution:
+        kind = list(KIND_CODES)[int(self.delay_code[persona, stage, channel])]
+        n = {"fixed": 1, "exponential": 1, "uniform": 2, "triangular": 3, "gamma": 2, "lognormal": 2, "weibull": 2}[kind]
+        return Distribution(kind, tuple(float(x) for x in self.delay_params[persona, stage, channel, :n]))
+
+
+def compile_scenario(scenario: Scenario) -> CompiledScenario:
+    stages, channels, personas = scenario.stages, scenario.channel_names, scenario.persona_names
+    shape = (len(personas), len(stages), len(channels))
+    available = np.zeros(shape, dtype=bool)
+    probability = np.zeros(shape)
+    advance, friction_drop, drop, emotion = (np.zeros((2,) + shape) for _ in range(4))
+    next_stage = np.zeros(shape, dtype=np.int64)
+    effective_friction = np.zeros(shape)
+    delay_code = np.zeros(shape, dtype=np.int8)
+    delay_params = np.zeros(shape + (3,))
+    delay_mean = np.zeros(shape)
+    purchase = scenario.purchase_index
+
+    for p, persona_name in enumerate(personas):
+        persona = scenario.personas[persona_name]
+        for (stage, channel), touchpoint in scenario.persona_touchpoints(persona_name).items():
+            s, c = stages.index(stage), channels.index(channel)
+            weight = persona.affinity.get(channel, 0.0)
+            # Kept with zero weight too: a referral's first touch uses the word-of-mouth
+            # touchpoint whatever the persona's affinity for choosing it.
+            available[p, s, c] = True
+            probability[p, s, c] = weight
+            for switched, extra in enumerate((0.0, scenario.channel_switch.friction)):
+                effective = touchpoint.effective(persona.friction_sensitivity, extra)
+                advance[switched, p, s, c] = effective.advance
+                friction_drop[switched, p, s, c] = effective.friction_drop
+                drop[switched, p, s, c] = effective.drop
+                emotion[switched, p, s, c] = effective.emotion
+                if not switched:
+                    effective_friction[p, s, c] = effective.effective_friction
+            if s == purchase:
+                next_stage[p, s, c] = CONVERTED
+            else:
+                next_stage[p, s, c] = stages.index(touchpoint.target) if touchpoint.target else s + 1
+            delay_code[p, s, c] = KIND_CODES[touchpoint.delay_days.kind]
+            delay_params[p, s, c] = touchpoint.delay_days.padded_params()
+            delay_mean[p, s, c] = touchpoint.delay_days.mean
+
+    totals = probability.sum(axis=2, keepdims=True)
+    probability = np.divide(probability, totals, out=np.zeros_like(probability), where=totals > 0)
+    cumulative = np.cumsum(probability, axis=2)
+    # Guard the last chosen channel against round-off so any u < 1 finds a channel.
+    for p in range(shape[0]):
+        for s in range(shape[1]):
+            if (probability[p, s] > 0).any():
+                last = np.flatnonzero(probability[p, s] > 0)[-1]
+                cumulative[p, s, last:] = 1.0
+    advance_cut = advance
+    friction_cut = advance + friction_drop
+    drop_cut = friction_cut + drop
+    switch = np.array([[scenario.is_switch(a, b) for b in channels] for a in channels], dtype=bool)
+
+    order_values = [scenario.personas[name].order_value for name in personas]
+    return CompiledScenario(
+        scenario=scenario,
+        stages=stages,
+        channels=channels,
+        personas=personas,
+        purchase_index=purchase,
+        available=available,
+        choice_probability=probability,
+        choice_cumulative=cumulative,
+        advance_cut=advance_cut[0],
+        friction_cut=friction_cut[0],
+        drop_cut=drop_cut[0],
+        next_stage=next_stage,
+        emotion=emotion[0],
+        effective_friction=effective_friction,
+        advance_cut_switched=advance_cut[1],
+        friction_cut_switched=friction_cut[1],
+        drop_cut_switched=drop_cut[1],
+        emotion_switched=emotion[1],
+        switch=switch,
+        delay_code=delay_code,
+        delay_params=delay_params,
+        delay_mean=delay_mean,
+        # A channel with a media budget is paid through its spend, not per contact.
+        cost_per_contact=np.array([0.0 if c in scenario.budget else scenario.channels[c].cost_per_contact for c in channels]),
+        sells=np.array([scenario.channels[c].sells for c in channels]),
+        arrival_rate_per_day=np.array([scenario.arrival_rate(name) for name in personas]),
+        order_value_code=np.array([KIND_CODES[d.kind] for d in order_values], dtype=np.int8),
+        order_value_params=np.array([d.padded_params() for d in order_values]),
+        order_value_mean=np.array([d.mean for d in order_values]),
+    )

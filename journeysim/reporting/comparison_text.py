@@ -1,0 +1,139 @@
+"""The terminal report of a comparison: what ``summary.txt`` of an experiment folder says."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from journeysim.analysis.metrics import ALL
+from journeysim.analysis.paired import CURRENT, FUTURE, is_constant
+from journeysim.model.scenario import Scenario
+from journeysim.reporting.comparison_figures import SECONDARY_KPIS
+
+if TYPE_CHECKING:
+    from journeysim.studies.comparison import Comparison
+
+MARKER = "*"
+
+
+def _is_share(kpi: str) -> bool:
+    return kpi.endswith(("_rate", "_share", "_probability"))
+
+
+def format_value(kpi: str, value: float) -> str:
+    if pd.isna(value):
+        return "-"
+    if _is_share(kpi):
+        return f"{value:.2%}"
+    if kpi == "satisfaction":
+        return f"{value:+.3f}"
+    if kpi == "return_on_spend":
+        return f"{value:.3f}x"
+    return f"{value:,.2f}" if abs(value) < 1e5 else f"{value:,.0f}"
+
+
+def format_difference(kpi: str, value: float) -> str:
+    if pd.isna(value):
+        return "-"
+    if _is_share(kpi):
+        return f"{100 * value:+.2f} pp"
+    if kpi == "satisfaction":
+        return f"{value:+.3f}"
+    return f"{value:+,.3f}" if abs(value) < 10 else f"{value:+,.1f}"
+
+
+def _table_text(table: pd.DataFrame, label: str, key: str) -> str:
+    lines = []
+    for row in table.itertuples():
+        kpi = row.kpi
+        name = getattr(row, key).replace("_", " ")
+        interval = f"[{format_difference(kpi, row.ci_low)}, {format_difference(kpi, row.ci_high)}]"
+        change = "-" if pd.isna(row.relative_change) else f"{row.relative_change:+.1%}"
+        lines.append((name, format_value(kpi, row.current), format_value(kpi, row.future), format_difference(kpi, row.difference),
+                      interval, MARKER if row.excludes_zero else "", change))
+    header = (label, CURRENT, FUTURE, "difference", "95% interval", "", "change")
+    widths = [max(len(str(line[i])) for line in lines + [header]) for i in range(len(header))]
+    render = lambda line: "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(line, widths)))
+    return "\n".join([render(header)] + [render(line) for line in lines])
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The report printed in the terminal and written to ``summary.txt``."""
+    table = comparison.table
+    title = f"journeysim experiment - {comparison.title}"
+    settings = comparison.settings
+    parts = [title, "=" * max(40, len(title))]
+    if comparison.question:
+        parts.append(f"Question: {comparison.question}")
+    parts.append("Changes (current -> future):")
+    parts += [f"  {line}" for line in change_lines(comparison.current, comparison.changes)] or ["  (none)"]
+    if comparison.assumptions:
+        parts.append("Assumed in both states:")
+        parts += [f"  {path}: {value}" for path, value in _leaves(comparison.assumptions)]
+    pairing = "independent streams (offset seed)" if comparison.independent else "common random numbers"
+    parts.append(
+        f"{comparison.replications} paired replications ({pairing}), seed {settings.seed}, horizon {settings.horizon_days:g} days"
+        + (f", arrivals over the first {settings.arrival_days:g} days" if settings.arrival_days is not None else "")
+        + f"; scenario {comparison.current.name!r}."
+    )
+    if comparison.stopping.get("mode") == "adaptive":
+        s = comparison.stopping
+        parts.append(
+            f"Adaptive: {s['stopped_because']} after {s['replications']} replications "
+            f"(half-width of {s['kpi']} [{s['persona']}] = {format_difference(s['kpi'], s['half_width']).lstrip('+')}, "
+            f"target {format_difference(s['kpi'], s['target_half_width']).lstrip('+')})."
+        )
+    pooled = table.loc[table["persona"] == ALL]
+    constant = pooled.loc[is_constant(pooled), "kpi"].tolist()
+    shown = [k for k in comparison.kpis if k not in SECONDARY_KPIS and k not in constant]
+    main = pooled.loc[pooled["kpi"].isin(shown)].copy()
+    main["label"] = main["kpi"].str.replace("_days", " (days)")
+    parts += ["", f"KPIs, all personas (means over replications; {MARKER} = the {comparison.confidence:.0%} interval of the paired difference excludes zero)",
+              _table_text(main, "KPI", "label")]
+    if constant:
+        parts.append(f"(the same in every replication of both states, not shown: {', '.join(constant)})")
+    conversion = table.loc[(table["kpi"] == "conversion_rate")]
+    if not conversion.empty:
+        parts += ["", _table_text(conversion, "conversion by persona", "persona")]
+    if not comparison.dropoff.empty:
+        drop = comparison.dropoff.loc[comparison.dropoff["persona"] == ALL].copy()
+        drop = drop.reindex(drop["lost_per_arrival_difference"].abs().sort_values(ascending=False).index).head(5)
+        drop = drop.loc[drop["lost_per_arrival_difference"].abs() > 0]
+        if not drop.empty:
+            parts += ["", "Largest changes in drop-off (lost customers per 100 arrivals, all personas):"]
+            stage_width, channel_width = drop["stage"].str.len().max(), drop["channel"].str.len().max()
+            parts += [f"  {r.stage:<{stage_width}}  {r.channel:<{channel_width}}  {100 * r.current_lost_per_arrival:6.2f} -> {100 * r.future_lost_per_arrival:6.2f}  ({100 * r.lost_per_arrival_difference:+.2f})"
+                      for r in drop.itertuples()]
+        mix = comparison.channel_mix
+        mix = mix.loc[(mix["persona"] == ALL) & (mix["share_difference"].abs() >= 0.005)]
+        if not mix.empty:
+            parts += ["", "Channel mix shifts of at least 0.5 pp (all personas):"]
+            channel_width = mix["channel"].str.len().max()
+            parts += [f"  {r.measure:<9}  {r.channel:<{channel_width}}  {r.current_share:6.1%} -> {r.future_share:6.1%}  ({100 * r.share_difference:+.1f} pp)"
+                      for r in mix.sort_values(["measure", "share_difference"], ascending=[False, False]).itertuples()]
+    return "\n".join(parts) + "\n"
+
+
+def change_lines(current: Scenario, changes: Mapping[str, Any]) -> list[str]:
+    """``path: old -> new`` for each changed value."""
+    lines = []
+    for path, value in _leaves(changes):
+        node: Any = current.source
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, Mapping) else None
+        old = "(none)" if node is None else node
+        lines.append(f"{path}: {old} -> {value}")
+    return lines
+
+
+def _leaves(changes: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out = []
+    for key, value in changes.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and "dist" not in value:
+            out += _leaves(value, path + ".")
+        else:
+            out.append((path, value))
+    return out

@@ -1,0 +1,373 @@
+"""The vectorised engine: every open journey advances one touch per round, as numpy arrays.
+
+Round *k* handles the *k*-th touch of every customer still in a journey. It draws the same
+numbers as the SimPy engine (:mod:`journeysim.simulation.random_streams`, indexed by customer, touch and
+purpose), applies the same channel choice (a paid prospect's first touch on its channel,
+retargeting by the day's exposure), delay, horizon rule and outcome thresholds, so for a seed
+both engines produce the same customers and events (floats equal to round-off: numpy versus
+``math`` functions). Buyers then live on in rounds of repeat purchases
+(:mod:`journeysim.simulation.engines.post_purchase`). Customers are independent without capacity
+queues and referrals, which is what makes the rounds exact; :func:`unsupported_features`
+lists what would break that.
+
+Memory layout: the state of open journeys lives in compact arrays that shrink every round;
+each round's touches are kept as one small chunk (customer, time, outcome-table index,
+outcome), and the event columns are built once at the end by scattering the chunks into
+customer-major order: a customer's rows are contiguous and in recording order (arrival,
+touches, purchase, then post-purchase events), so a stable sort by time
+(:func:`canonical_order`) gives the canonical event order.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.arrivals import Arrivals
+from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
+from journeysim.model.compiled import CompiledScenario
+from journeysim.model.distributions import KIND_CODES, kind_quantile, quantile_table
+from journeysim.errors import ConfigError, Problem
+from journeysim.simulation.records import ADVANCE, ARRIVAL, CONVERTED, DROP, FRICTION_DROP, LOST, NONE, OPEN, ORGANIC, PAID, PURCHASE, STAY, TOUCH
+from journeysim.model.scenario import Scenario
+from journeysim.simulation.engines.post_purchase import RepeatPurchases
+from journeysim.config import with_changes
+
+
+def unsupported_features(compiled: CompiledScenario) -> list[str]:
+    """Why the vectorised engine cannot run ``compiled`` exactly (empty when it can).
+
+    Rounds are exact only when customers do not interact: capacity queues couple customers,
+    and so do advocates' referrals and a finite market (customers bring in or use up other
+    customers); those run on the SimPy engine only. Repeat purchases and churn (loyalty) and
+    paid media (paid prospects, retargeting) are per customer, so they are no obstacle; nor is
+    persona patience, which matters only in a queue.
+    """
+    scenario = compiled.scenario
+    reasons = [f"capacity queues at channel {name!r}" for name, channel in scenario.channels.items() if channel.capacity is not None]
+    for name, persona in scenario.personas.items():
+        if persona.advocacy is not None:
+            reasons.append(f"advocacy and referrals of persona {name!r}")
+    if scenario.market is not None:
+        reasons.append("a finite market (Bass diffusion with referrals)")
+    return reasons
+
+
+def journey_only(scenario: Scenario, *, keep_loyalty: bool = False) -> Scenario:
+    """The scenario's pre-purchase journey alone: channels without capacity (no queues,
+    schedules or service times) and personas without advocacy and, unless ``keep_loyalty``,
+    without loyalty (repeat purchases and churn). Arrivals, calendar, budget, touchpoints and
+    frictions are unchanged. Both forms run on the vectorised engine; the default keeps its
+    historical meaning (the journey up to the first purchase, as the benchmarks measure it)."""
+    changes: dict[str, Any] = {}
+    for name, channel in scenario.channels.items():
+        if channel.capacity is not None:
+            changes.update({f"channels.{name}.{key}": None for key in ("capacity", "service_time_days", "schedule")})
+    for name, persona in scenario.personas.items():
+        for key in ("advocacy",) if keep_loyalty else ("loyalty", "advocacy"):
+            if getattr(persona, key) is not None:
+                changes[f"personas.{name}.{key}"] = None
+    return with_changes(scenario, changes) if changes else scenario
+
+
+class VectorisedJourneyEngine:
+    """Runs replications of a queue-free compiled scenario, one round of touches at a time."""
+
+    name = "vectorised"
+
+    def __init__(self, compiled: CompiledScenario) -> None:
+        reasons = unsupported_features(compiled)
+        if reasons:
+            raise ConfigError(Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)})"))
+        self.compiled = compiled
+        n_personas, n_stages, n_channels = compiled.choice_cumulative.shape
+        self._n_stages, self._n_channels = n_stages, n_channels
+        cells = self._cells = n_personas * n_stages * n_channels
+        # Tables indexed by row = persona * stages + stage and cell = row * channels + channel.
+        self._choose = _ChannelChoice(compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels))
+        self._retargeted: dict[int, _ChannelChoice | None] = {}  # by days of the horizon
+        self._delay_code = compiled.delay_code.reshape(-1)
+        self._delay_params = [np.ascontiguousarray(compiled.delay_params[..., i].reshape(-1)) for i in range(3)]
+        journey = compiled.choice_probability[:, : compiled.n_journey_stages] > 0
+        for name in compiled.scenario.budget:  # a paid prospect's first touch, whatever its affinity
+            journey[:, 0, compiled.channels.index(name)] = True
+        self._delay_kinds = [(kind, code) for kind, code in KIND_CODES.items() if (compiled.delay_code[:, : compiled.n_journey_stages][journey] == code).any()]
+        self._next_stage = compiled.next_stage.reshape(-1)
+        # Outcome tables indexed by cut = cell + switched * cells: plain touches, then channel-switching ones.
+        advance, friction, drop, emotion = (np.concatenate([a.reshape(-1), b.reshape(-1)]) for a, b in zip(*(compiled.cuts(s) for s in (False, True))))
+        self._advance_cut, self._friction_cut, self._drop_cut, self._emotion = advance, friction, drop, emotion
+        # [previous channel, channel], with a last row of False for "no touch yet" (index -1).
+        self._switch = np.vstack([compiled.switch, np.zeros((1, n_channels), dtype=bool)]).astype(np.intp) * cells
+        self._has_switch = compiled.has_switch_friction
+        self._cost = compiled.cost_per_contact.astype(np.float64)
+        # Event columns are looked up by "event cell": cut for a touch, cut + 2 cells for the
+        # purchase after it, 4 cells for an arrival, then the post-purchase events' cells.
+        self._arrival_cell = 4 * cells
+        self._repeats = RepeatPurchases(compiled, self._arrival_cell + 1, self._choose)
+        post_stage, post_channel, post_event, post_emotion, post_cost = self._repeats.event_cells()
+        cell_stage = np.tile(np.repeat(np.arange(n_stages), n_channels), n_personas)
+        cell_channel = np.tile(np.arange(n_channels), n_personas * n_stages)
+        purchase = np.full(cells, compiled.purchase_index)
+        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage]).astype(np.int8)
+        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(np.int8)
+        self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event]).astype(np.int8)
+        self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan), post_emotion]).astype(np.float32)
+        cost = self._cost[cell_channel]
+        self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan], post_cost]).astype(np.float32)
+
+    def run(
+        self,
+        arrivals: Arrivals,
+        replication_key: int,
+        horizon_days: float,
+        on_customers: Callable[[int], None] | None = None,
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Simulate one replication; returns (event columns, customer columns) like the SimPy engine.
+
+        Events come grouped by customer, each customer's rows in recording order (sort them
+        by time, stably, for the canonical order).
+        """
+        compiled = self.compiled
+        n = len(arrivals)
+        persona = np.asarray(arrivals.persona, dtype=np.intp)
+        keys = np.empty(n, dtype=np.uint64)
+        for p in range(len(compiled.personas)):
+            mask = persona == p
+            if mask.any():
+                keys[mask] = rs.customer_keys(replication_key, p, arrivals.persona_customer[mask])
+        first_channel = np.asarray(arrivals.first_channels(), dtype=np.intp)
+        paid = np.flatnonzero(first_channel != NONE)
+        customers = {
+            "persona": persona.astype(np.int8),
+            "persona_customer": np.asarray(arrivals.persona_customer, dtype=np.int64),  # paid prospects' numbers exceed 2**40
+            "source": np.where(first_channel != NONE, PAID, ORGANIC).astype(np.int8),
+            "arrival_days": np.asarray(arrivals.time_days, dtype=np.float64),
+            "outcome": np.full(n, OPEN, dtype=np.int8),
+            "final_stage": np.zeros(n, dtype=np.int8),
+            "final_channel": np.full(n, NONE, dtype=np.int8),
+            "touches": np.zeros(n, dtype=np.int32),
+            "lost_to_friction": np.zeros(n, dtype=bool),
+            "time_to_convert_days": np.full(n, np.nan),
+            "repeat_purchases": np.zeros(n, dtype=np.int32),
+            "churned": np.zeros(n, dtype=bool),
+            "loyal": np.zeros(n, dtype=bool),
+            "emotion_sum": np.zeros(n),
+            "revenue": np.zeros(n),
+            "contact_cost": np.zeros(n),
+        }
+        first = (paid, first_channel[paid]) if paid.size else None
+        chunks, purchases = self._journeys(customers, keys, persona, horizon_days, first, on_customers)
+        purchase_value = customers["revenue"][customers["outcome"] == CONVERTED]  # before repeat purchases add to it
+        post_events, post_chunks = None, []
+        if purchases:
+            buyer, buyer_key, purchase_days = (np.concatenate(column) for column in zip(*purchases))
+            post_events, post_chunks = self._repeats.run(customers, buyer, buyer_key, purchase_days, horizon_days)
+        return self._event_columns(customers, chunks, purchase_value, post_events, post_chunks), customers
+
+    # -- the rounds ----------------------------------------------------------------------
+
+    def _journeys(self, customers: dict, keys: np.ndarray, persona: np.ndarray, horizon: float, first, on_customers) -> tuple[list[tuple], list[tuple]]:
+        """Advance all journeys round by round, filling ``customers``; returns one chunk of
+        touches per round, (touch index, customer, time, cut, outcome), and, when buyers live
+        on after their purchase, one chunk of purchases per round, (customer, key, time).
+        ``first`` is (customers, channel) of paid prospects' first touches, or None."""
+        n_channels = self._n_channels
+        choose, rows_per_day, last_day = self._channel_choice(horizon)
+        # State of the open journeys, compacted every round; customer indices stay ascending.
+        customer = np.arange(len(keys), dtype=np.intp)
+        key = keys
+        row = persona * self._n_stages  # persona * stages + stage
+        previous = np.full(len(keys), NONE, dtype=np.intp)
+        now = customers["arrival_days"]
+        emotion_sum = np.zeros(len(keys))
+        contact_cost = np.zeros(len(keys))
+        chunks, purchases = [], []
+        touch = 0
+        while customer.size:
+            u = rs.touch_uniforms(key, touch, rs.CHANNEL)
+            if rows_per_day:  # retargeting: the choice of the day the customer decides on
+                channel = choose(np.minimum(now.astype(np.intp), last_day) * rows_per_day + row, u)
+            else:
+                channel = choose(row, u)
+            if touch == 0 and first is not None:
+                channel[first[0]] = first[1]  # round 0 holds every customer, in arrival order
+            cell = row * n_channels + channel
+            when = now + self._delays(cell, rs.touch_uniforms(key, touch, rs.DELAY))
+            inside = when < horizon
+            if not inside.all():
+                out = np.flatnonzero(~inside)  # open: the next touch falls at or after the horizon
+                self._finish(customers, customer[out], row[out], previous[out], touch, emotion_sum[out], contact_cost[out])
+                if on_customers is not None:
+                    on_customers(len(out))
+                keep = np.flatnonzero(inside)
+                customer, key, row, previous, channel = customer[keep], key[keep], row[keep], previous[keep], channel[keep]
+                cell, when, emotion_sum, contact_cost = cell[keep], when[keep], emotion_sum[keep], contact_cost[keep]
+                if not customer.size:
+                    break
+            u = rs.touch_uniforms(key, touch, rs.OUTCOME)
+            cut = cell + self._switch[previous, channel] if self._has_switch else cell
+            emotion_sum += self._emotion[cut]
+            contact_cost += self._cost[channel]
+            advanced = u < self._advance_cut[cut]
+            lost = ~advanced & (u < self._drop_cut[cut])
+            by_friction = lost & (u < self._friction_cut[cut])
+            outcome = np.where(advanced, np.int8(ADVANCE), np.int8(STAY))
+            outcome[lost] = DROP
+            outcome[by_friction] = FRICTION_DROP
+            target = self._next_stage[cell]
+            bought = advanced & (target == NEXT_IS_PURCHASE)
+            chunks.append((touch, customer.astype(np.int32), when, cut.astype(np.int32), outcome))
+            ended = bought | lost
+            stage_row = row - row % self._n_stages  # persona * stages
+            row = np.where(advanced & ~bought, stage_row + target, row)
+            if ended.any():
+                done = np.flatnonzero(ended)
+                who = customer[done]
+                customers["outcome"][who] = np.where(bought[done], CONVERTED, LOST)
+                customers["lost_to_friction"][who] = by_friction[done]
+                self._finish(customers, who, row[done], channel[done], touch + 1, emotion_sum[done], contact_cost[done])
+                buyers = np.flatnonzero(bought)
+                if buyers.size:
+                    self._purchase(customers, customer[buyers], key[buyers], touch, when[buyers])
+                    if self._repeats.active:
+                        purchases.append((customer[buyers], key[buyers], when[buyers]))
+                if on_customers is not None:
+                    on_customers(len(done))
+                keep = np.flatnonzero(~ended)
+                customer, key, row, previous = customer[keep], key[keep], row[keep], channel[keep]
+                now, emotion_sum, contact_cost = when[keep], emotion_sum[keep], contact_cost[keep]
+            else:
+                previous, now = channel, when
+            touch += 1
+        return chunks, purchases
+
+    def _channel_choice(self, horizon: float) -> tuple[_ChannelChoice, int, int]:
+        """(choice, rows per day, last day): with retargeting, rows of the day tables
+        ``compiled.retargeted_choice`` (day * rows per day + row), else the plain table (0, 0)."""
+        days = math.ceil(horizon) + 1  # as the SimPy engine builds it
+        if days not in self._retargeted:
+            table = self.compiled.retargeted_choice(days)
+            self._retargeted[days] = None if table is None else _ChannelChoice(table.reshape(-1, self._n_channels))
+        choice = self._retargeted[days]
+        if choice is None:
+            return self._choose, 0, 0
+        return choice, self._cells // self._n_channels, days - 1
+
+    def _delays(self, cell: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Touch delays by inverse transform, the formulas of :func:`journeysim.model.distributions.quantile_table`
+        per kind on parameter columns (gathering an (n, 3) parameter block per touch costs
+        more than the formula itself)."""
+        low, middle, high = self._delay_params
+        if len(self._delay_kinds) == 1:
+            kind = self._delay_kinds[0][0]
+            return kind_quantile(kind, low[cell], middle[cell], high[cell], u)
+        codes = self._delay_code[cell]
+        out = np.empty(len(u))
+        for kind, code in self._delay_kinds:
+            where = np.flatnonzero(codes == code)
+            if where.size:
+                at = cell[where]
+                out[where] = kind_quantile(kind, low[at], middle[at], high[at], u[where])
+        return out
+
+    def _finish(self, customers: dict, done: np.ndarray, row: np.ndarray, channel, touches: int, emotion_sum, contact_cost) -> None:
+        customers["final_stage"][done] = row % self._n_stages
+        customers["final_channel"][done] = channel
+        customers["touches"][done] = touches
+        customers["emotion_sum"][done] = emotion_sum
+        customers["contact_cost"][done] = contact_cost
+
+    def _purchase(self, customers: dict, buyers: np.ndarray, key: np.ndarray, touch: int, when: np.ndarray) -> None:
+        compiled = self.compiled
+        persona = customers["persona"][buyers]
+        u = rs.touch_uniforms(key, touch, rs.ORDER_VALUE)  # indexed by the purchase touch itself
+        customers["revenue"][buyers] = quantile_table(compiled.order_value_code[persona], compiled.order_value_params[persona], u)
+        customers["time_to_convert_days"][buyers] = when - customers["arrival_days"][buyers]
+
+    # -- the event log -------------------------------------------------------------------
+
+    def _event_columns(self, customers: dict, chunks: list[tuple], purchase_value: np.ndarray, post_events: np.ndarray | None, post_chunks: list[tuple]) -> dict[str, np.ndarray]:
+        """Event columns in customer-major order: a customer's arrival at its offset, its k-th
+        touch at offset 1 + k, its purchase right after the converting touch, and its
+        post-purchase events after that, in slot order."""
+        converted = customers["outcome"] == CONVERTED
+        per_customer = 1 + customers["touches"].astype(np.int64) + converted
+        if post_events is not None:
+            per_customer += post_events
+        total = int(per_customer.sum())
+        offset = np.zeros(len(per_customer), dtype=np.int64)
+        np.cumsum(per_customer[:-1], out=offset[1:])
+        time_days = np.empty(total)
+        event_cell = np.empty(total, dtype=np.int32)
+        outcome = np.full(total, NONE, dtype=np.int8)
+        time_days[offset] = customers["arrival_days"]
+        event_cell[offset] = self._arrival_cell
+        chunks.reverse()
+        while chunks:  # pop as we go, so each chunk is freed once copied
+            touch, customer, when, cut, touch_outcome = chunks.pop()
+            at = offset[customer] + (1 + touch)
+            time_days[at] = when
+            event_cell[at] = cut
+            outcome[at] = touch_outcome
+        value = np.full(total, np.nan, dtype=np.float32)
+        bought = offset[converted] + 1 + customers["touches"][converted]
+        time_days[bought] = time_days[bought - 1]
+        event_cell[bought] = event_cell[bought - 1] + 2 * self._cells
+        value[bought] = purchase_value
+        post_chunks.reverse()
+        while post_chunks:
+            customer, slot, when, cell, post_value = post_chunks.pop()
+            at = offset[customer] + customers["touches"][customer] + 2 + slot  # after the arrival, touches and purchase
+            time_days[at] = when
+            event_cell[at] = cell
+            value[at] = post_value
+        return {
+            "customer_id": np.repeat(np.arange(len(per_customer), dtype=np.int32), per_customer),
+            "persona": np.repeat(customers["persona"], per_customer),
+            "time_days": time_days,
+            "stage": self._event_stage[event_cell],
+            "channel": self._event_channel[event_cell],
+            "event": self._event_type[event_cell],
+            "outcome": outcome,
+            "emotion": self._event_emotion[event_cell],
+            "value": value,
+            "cost": self._event_cost[event_cell],
+        }
+
+
+_CHOICE_BINS = 1 << 12
+_MAX_LOOKUP_ROWS = 4096  # 16 MiB of lookup table; beyond (long retargeted horizons) compare exactly
+
+
+class _ChannelChoice:
+    """``bisect_right(cumulative[row], u)`` for many rows at once, by table lookup."""
+
+    def __init__(self, cumulative: np.ndarray) -> None:
+        self.cumulative = cumulative
+        self.lookup = _channel_lookup(cumulative) if len(cumulative) <= _MAX_LOOKUP_ROWS else None
+
+    def __call__(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+        if self.lookup is None:
+            return (self.cumulative[row] <= u[:, None]).sum(axis=1)
+        bins = (u * _CHOICE_BINS).astype(np.intp)  # exact: the bin count is a power of two
+        channel = self.lookup[row * _CHOICE_BINS + bins].astype(np.intp)
+        unsure = np.flatnonzero(channel < 0)
+        if unsure.size:  # a cumulative boundary falls inside the bin: compare exactly
+            channel[unsure] = (self.cumulative[row[unsure]] <= u[unsure, None]).sum(axis=1)
+        return channel
+
+
+def _channel_lookup(cumulative: np.ndarray) -> np.ndarray:
+    """[row * bins + bin] -> the channel chosen for every u in the bin, or -1 when a cumulative
+    boundary lies inside the bin (then the choice is made by exact comparison)."""
+    rows, _ = cumulative.shape
+    edges = np.arange(_CHOICE_BINS + 1) / _CHOICE_BINS
+    table = np.empty((rows, _CHOICE_BINS), dtype=np.int8)
+    for r in range(rows):
+        at_low = np.searchsorted(cumulative[r], edges[:-1], side="right")  # entries <= bin start
+        below_high = np.searchsorted(cumulative[r], edges[1:], side="left")  # entries < bin end
+        table[r] = np.where(below_high > at_low, -1, at_low)
+    return table.reshape(-1)

@@ -1,0 +1,233 @@
+"""Running a scenario: replications, progress, and the tables that come out.
+
+:func:`simulate` is the one call notebooks, the CLI and experiments use. Each replication
+gets its own random streams spawned from the seed, so replication ``i`` of a run is the same
+whatever the number of replications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.arrivals import Arrivals, arrivals_from_table, combine, draw_arrivals, market_entry_times, paid_arrivals
+from journeysim.model.compiled import CompiledScenario, compile_scenario
+from journeysim.config import config_hash
+from journeysim.model.staffing import staff_table
+from journeysim.errors import ConfigError, Problem
+from journeysim.simulation.engines.simpy_engine import SimPyJourneyEngine
+from journeysim.model.media import budget_table
+from journeysim.simulation.records import canonical_order, customers_table, events_table, queues_table
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
+
+
+@dataclass
+class SimulationResult:
+    """Tables of a run: ``events`` (one row per event), ``customers`` (one per customer),
+    ``queues`` (one row per visit to a capacity channel) and ``metadata``."""
+
+    events: pd.DataFrame
+    customers: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+    scenario: Scenario | None = field(default=None, repr=False)
+    queues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Media spend of one replication per channel and persona (empty without a budget).
+    spend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Staff hours and cost of one replication per channel with staff (empty without one).
+    staff: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def metrics(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
+        from journeysim.analysis.metrics import kpi_table
+
+        return kpi_table(self.customers, self.events, by=by, spend=self.spend, staff=self.staff)
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("journeysim")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def simulate(
+    scenario: Scenario,
+    settings: RunSettings | None = None,
+    *,
+    seed: int | None = None,
+    horizon_days: float | None = None,
+    replications: int | None = None,
+    arrival_days: float | None = None,
+    arrivals: pd.DataFrame | None = None,
+    progress: bool | None = None,
+    engine: str | None = None,
+    keep_events: bool = True,
+    first_replication: int = 0,
+) -> SimulationResult:
+    """Simulate ``scenario``; keyword arguments override fields of ``settings``.
+
+    ``arrivals`` (columns ``persona``, ``time_days``) replaces the Poisson arrivals with given
+    ones, the same in every replication. ``engine`` is ``"simpy"``, ``"vectorised"`` or
+    ``"auto"`` (the vectorised engine when the scenario allows it).
+
+    Replications are numbered ``first_replication`` onwards, and replication *r* is the same
+    whichever call runs it: ``simulate(s, seed=1, replications=5, first_replication=5)`` gives
+    replications 5-9 of ``simulate(s, seed=1, replications=10)``, so a study can add
+    replications later (adaptive stopping) or spread them over machines.
+    """
+    if isinstance(first_replication, bool) or not isinstance(first_replication, int) or first_replication < 0:
+        raise ConfigError(Problem("first_replication", f"must be a whole number >= 0, got {first_replication!r}"))
+    settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine)
+    compiled = compile_scenario(scenario)
+    engine_ = select_engine(settings.engine, compiled)
+    given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
+    numbers = range(first_replication, first_replication + settings.replications)
+    plans = [(r, given or _draw(compiled, settings, r)) for r in numbers]
+    total = sum(len(a) for _, a in plans)
+    event_tables, customer_tables, queue_tables = [], [], []
+    with tqdm(
+        total=total,
+        unit=" customers",
+        unit_scale=True,
+        desc=f"simulating {scenario.name}",
+        disable=not settings.progress,
+        delay=2.0,
+        leave=False,
+    ) as bar:
+        for replication, (events, customers, queues) in zip(numbers, _replications(scenario, compiled, engine_, settings, plans, given, keep_events, bar.update)):
+            if keep_events:
+                event_tables.append(events)
+            customer_tables.append(customers)
+            queue_tables.append(queues)
+    metadata_ = {
+        "scenario": scenario.name,
+        "seed": settings.seed,
+        "replications": settings.replications,
+        "first_replication": first_replication,
+        "horizon_days": settings.horizon_days,
+        "arrival_days": settings.arrival_window_days,
+        "engine": engine_.name,
+        "engine_choice": getattr(engine_, "selection_note", f"{engine_.name} as asked"),
+        "config_hash": config_hash(dict(scenario.source)),
+        "journeysim_version": package_version(),
+    }
+    events = _concat(event_tables) if keep_events else _concat([])
+    spend = budget_table(scenario, settings.horizon_days) if scenario.budget else pd.DataFrame(columns=["channel", "persona", "spend"])
+    return SimulationResult(
+        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend,
+        staff=staff_table(scenario, settings.horizon_days),
+    )
+
+
+def _replications(scenario, compiled, engine, settings: RunSettings, plans, given, keep_events: bool, advance):
+    """(events, customers, queues) of each planned replication, in order: in this process, or
+    with ``settings.workers > 1`` in that many worker processes (the same tables)."""
+    workers = min(settings.workers, len(plans))
+    if workers <= 1:
+        for replication, plan in plans:
+            yield _run_replication(engine, compiled, settings, replication, plan, advance)
+        return
+    from joblib import Parallel, delayed
+
+    from journeysim.config import plain_data
+
+    # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
+    source = plain_data(scenario.source)
+    results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+        delayed(_replication_in_worker)(source, settings, replication, given, keep_events) for replication, _ in plans
+    )
+    for (_, plan), result in zip(plans, results):
+        advance(len(plan))
+        yield result
+
+
+def _replication_in_worker(source, settings: RunSettings, replication: int, given: Arrivals | None, keep_events: bool):
+    from journeysim.config import scenario_from_dict
+
+    compiled = compile_scenario(scenario_from_dict(source))
+    engine = select_engine(settings.engine, compiled)
+    plan = given or _draw(compiled, settings, replication)
+    events, customers, queues = _run_replication(engine, compiled, settings, replication, plan, lambda n: None)
+    return (events if keep_events else pd.DataFrame()), customers, queues
+
+
+def _draw(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
+    window = settings.arrival_window_days
+    if compiled.scenario.market is not None:
+        free = market_entry_times(compiled, rs.replication_key(settings.seed, replication), window)
+    else:
+        free = draw_arrivals(compiled, settings.seed, replication, window)
+    if compiled.scenario.budget:
+        return combine(free, paid_arrivals(compiled, settings.seed, replication, window))
+    return free
+
+
+ENGINES = ("simpy", "vectorised", "auto")
+
+
+def select_engine(name: str, compiled: CompiledScenario):
+    """The engine object for ``name``; ``auto`` prefers the vectorised engine when it is exact."""
+    if name not in ENGINES:
+        raise ConfigError(Problem("run.engine", f"must be one of {', '.join(ENGINES)}, got {name!r}"))
+    if name == "simpy":
+        return SimPyJourneyEngine(compiled)
+    from journeysim.simulation.engines.vectorised import VectorisedJourneyEngine, unsupported_features
+
+    reasons = unsupported_features(compiled)
+    if name == "auto":
+        engine = SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
+        engine.selection_note = f"auto chose {engine.name}" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return engine
+    if reasons:
+        raise ConfigError(
+            Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)}); use engine=simpy or engine=auto")
+        )
+    return VectorisedJourneyEngine(compiled)
+
+
+def _run_replication(
+    engine,
+    compiled: CompiledScenario,
+    settings: RunSettings,
+    replication: int,
+    arrivals: Arrivals,
+    on_customers,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    key = rs.replication_key(settings.seed, replication)
+    event_columns, customer_columns, *rest = engine.run(arrivals, key, settings.horizon_days, on_customers)
+    labels = (compiled.stages, compiled.channels, compiled.personas)
+    queues = queues_table(rest[0] if rest else {}, replication, *labels)
+    # Canonical order, whatever order an engine recorded in: by time, then customer, then the
+    # customer's own order of recording (lexsort is stable).
+    order = canonical_order(event_columns["time_days"], event_columns["customer_id"])
+    events = events_table({name: column[order] for name, column in event_columns.items()}, replication, *labels)
+    return events, customers_table(customer_columns, replication, *labels), queues
+
+
+def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:
+    from journeysim.config import run_settings_from_dict
+
+    base = settings or RunSettings()
+    values = {
+        "seed": base.seed if seed is None else seed,
+        "horizon_days": base.horizon_days if horizon_days is None else horizon_days,
+        "arrival_days": base.arrival_days if arrival_days is None else arrival_days,
+        "replications": base.replications if replications is None else replications,
+        "progress": base.progress if progress is None else progress,
+        "engine": base.engine if engine is None else engine,
+        "workers": base.workers,
+    }
+    return run_settings_from_dict(values)
+
+
+def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    if not tables:
+        return pd.DataFrame()
+    if len(tables) == 1:
+        return tables[0]
+    return pd.concat(tables, ignore_index=True)

@@ -1,0 +1,156 @@
+"""Runs larger than memory: customers simulated in chunks, tables streamed to Parquet.
+
+:func:`simulate_to_parquet` draws each replication's arrivals, cuts them into contiguous
+chunks of customers (in arrival order) and runs the vectorised engine on one chunk at a
+time. A customer's random numbers depend only on (replication, persona, customer number),
+so the tables do not depend on the chunk size. Each chunk's events and customers are
+appended to ``events.parquet`` and ``customers.parquet`` as row groups, so memory holds
+one chunk's event log plus the customers table (kept for the KPIs), never the whole log.
+
+The events file is grouped by customer (each customer's rows together, in recording order,
+hence in time order); sort by ``time_days`` for a global timeline. Files are staged in a
+hidden folder and moved into place when the run has succeeded (:mod:`journeysim.outputs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.arrivals import Arrivals, draw_arrivals
+from journeysim.model.compiled import compile_scenario
+from journeysim.config import config_hash
+from journeysim.analysis.metrics import kpi_table
+from journeysim.outputs import AtomicOutput
+from journeysim.simulation.records import customers_table, events_table
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
+
+
+@dataclass
+class StreamedRun:
+    """What stays in memory after :func:`simulate_to_parquet`: the customers table, the KPI
+    table and the paths of the written files."""
+
+    folder: Path
+    customers: pd.DataFrame
+    metrics: pd.DataFrame
+    events_rows: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def events_path(self) -> Path | None:
+        path = self.folder / "events.parquet"
+        return path if path.exists() else None
+
+    @property
+    def customers_path(self) -> Path:
+        return self.folder / "customers.parquet"
+
+
+class _TableStream:
+    """Appends DataFrames with one schema to a Parquet file, one row group per chunk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table, row_group_size=max(1, len(table)))
+        self.rows += len(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def simulate_to_parquet(
+    scenario: Scenario,
+    settings: RunSettings | None,
+    folder: str | Path,
+    chunk_customers: int = 1_000_000,
+    keep_events: bool = True,
+    *,
+    progress: bool | None = None,
+) -> StreamedRun:
+    """Simulate with the vectorised engine chunk by chunk, writing ``customers.parquet``,
+    ``events.parquet`` (unless ``keep_events`` is false), ``metrics.csv`` and ``run.json``
+    into ``folder``. Raises :class:`journeysim.ConfigError` if the scenario needs the SimPy
+    engine (capacity queues, post-purchase life)."""
+    from journeysim.simulation.runner import package_version, select_engine
+
+    if chunk_customers < 1:
+        raise ValueError(f"chunk_customers must be >= 1, got {chunk_customers}")
+    settings = settings or RunSettings()
+    compiled = compile_scenario(scenario)
+    engine = select_engine("vectorised", compiled)
+    labels = (compiled.stages, compiled.channels, compiled.personas)
+    show = settings.progress if progress is None else progress
+    customer_tables = []
+    with AtomicOutput(folder) as out, tqdm(
+        total=0, unit=" customers", unit_scale=True, desc=f"simulating {scenario.name}", disable=not show, leave=False
+    ) as bar:
+        events_file = _TableStream(out.path("events.parquet")) if keep_events else None
+        customers_file = _TableStream(out.path("customers.parquet"))
+        try:
+            for replication in range(settings.replications):
+                arrivals = draw_arrivals(compiled, settings.seed, replication, settings.arrival_window_days)
+                key = rs.replication_key(settings.seed, replication)
+                bar.total += len(arrivals)
+                bar.refresh()
+                for start in range(0, len(arrivals), chunk_customers):
+                    stop = min(len(arrivals), start + chunk_customers)
+                    chunk = Arrivals(arrivals.time_days[start:stop], arrivals.persona[start:stop], arrivals.persona_customer[start:stop])
+                    event_columns, customer_columns = engine.run(chunk, key, settings.horizon_days, bar.update)
+                    customers = customers_table(customer_columns, replication, *labels)
+                    customers["customer_id"] += start
+                    customers_file.write(customers)
+                    customer_tables.append(customers)
+                    if events_file is not None:
+                        event_columns["customer_id"] += start
+                        events_file.write(events_table(event_columns, replication, *labels))
+                    del event_columns
+                del arrivals
+            if customers_file.rows == 0:  # no arrivals at all: still write well-formed empty files
+                empty = {"persona": [], "arrival_days": [], "final_stage": [], "final_channel": []}
+                customers_file.write(customers_table(empty, 0, *labels))
+                if events_file is not None:
+                    events_file.write(events_table({name: np.zeros(0, dtype=np.int8) for name in _EVENT_COLUMNS}, 0, *labels))
+        finally:
+            customers_file.close()
+            if events_file is not None:
+                events_file.close()
+        customers = pd.concat(customer_tables, ignore_index=True) if customer_tables else pd.read_parquet(customers_file.path)
+        customer_tables.clear()  # the chunks' copies
+        metrics = kpi_table(customers)
+        out.write_csv(metrics, "metrics.csv")
+        metadata = {
+            "scenario": scenario.name,
+            "seed": settings.seed,
+            "replications": settings.replications,
+            "horizon_days": settings.horizon_days,
+            "arrival_days": settings.arrival_window_days,
+            "engine": engine.name,
+            "chunk_customers": chunk_customers,
+            "customers": len(customers),
+            "events": events_file.rows if events_file is not None else None,
+            "config_hash": config_hash(dict(scenario.source)),
+            "journeysim_version": package_version(),
+        }
+        out.finish(metadata)
+    return StreamedRun(Path(folder), customers, metrics, events_file.rows if events_file is not None else 0, metadata)
+
+
+_EVENT_COLUMNS = ("customer_id", "persona", "time_days", "stage", "channel", "event", "outcome", "emotion", "value", "cost")
