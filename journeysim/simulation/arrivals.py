@@ -33,6 +33,11 @@ class Arrivals:
     def __len__(self) -> int:
         return len(self.time_days)
 
+    def slice(self, start: int, stop: int) -> Arrivals:
+        """Customers ``start`` to ``stop - 1`` (a chunk of a streamed run), paid first touches included."""
+        first = None if self.first_channel is None else self.first_channel[start:stop]
+        return Arrivals(self.time_days[start:stop], self.persona[start:stop], self.persona_customer[start:stop], first)
+
 
 def poisson_arrival_times(rng: np.random.Generator, rate_per_day: float, window_days: float) -> np.ndarray:
     """A homogeneous Poisson process on [0, window): a Poisson count, then sorted uniform times."""

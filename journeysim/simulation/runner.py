@@ -17,11 +17,12 @@ from tqdm.auto import tqdm
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals, arrivals_from_table, combine, draw_arrivals, market_entry_times, paid_arrivals
 from journeysim.model.compiled import CompiledScenario, compile_scenario
-from journeysim.config import config_hash
+from journeysim.config import config_hash, run_settings_from_dict
 from journeysim.model.staffing import staff_table
 from journeysim.errors import ConfigError, Problem
 from journeysim.simulation.engines.simpy_engine import SimPyJourneyEngine
 from journeysim.model.media import budget_table
+from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.records import canonical_order, customers_table, events_table, queues_table
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
@@ -87,7 +88,7 @@ def simulate(
     engine_ = select_engine(settings.engine, compiled)
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
     numbers = range(first_replication, first_replication + settings.replications)
-    plans = [(r, given or _draw(compiled, settings, r)) for r in numbers]
+    plans = [(r, given or replication_arrivals(compiled, settings, r)) for r in numbers]
     total = sum(len(a) for _, a in plans)
     event_tables, customer_tables, queue_tables = [], [], []
     with tqdm(
@@ -104,59 +105,62 @@ def simulate(
                 event_tables.append(events)
             customer_tables.append(customers)
             queue_tables.append(queues)
-    metadata_ = {
+    metadata_ = run_metadata(scenario, settings, engine_.name, first_replication=first_replication,
+                             engine_choice=getattr(engine_, "selection_note", f"{engine_.name} as asked"))
+    events = _concat(event_tables) if keep_events else _concat([])
+    return SimulationResult(
+        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables),
+        spend=spend_table(scenario, settings.horizon_days), staff=staff_table(scenario, settings.horizon_days),
+    )
+
+
+def spend_table(scenario: Scenario, horizon_days: float) -> pd.DataFrame:
+    """Media spend of ONE replication per channel and persona (empty without a budget)."""
+    return budget_table(scenario, horizon_days) if scenario.budget else pd.DataFrame(columns=["channel", "persona", "spend"])
+
+
+def run_metadata(scenario: Scenario, settings: RunSettings, engine: str, **extra: Any) -> dict[str, Any]:
+    """What ``run.json`` records of a run: scenario, seed, horizon, engine, config hash, version."""
+    return {
         "scenario": scenario.name,
         "seed": settings.seed,
         "replications": settings.replications,
-        "first_replication": first_replication,
+        **({"first_replication": extra.pop("first_replication")} if "first_replication" in extra else {}),
         "horizon_days": settings.horizon_days,
         "arrival_days": settings.arrival_window_days,
-        "engine": engine_.name,
-        "engine_choice": getattr(engine_, "selection_note", f"{engine_.name} as asked"),
+        "engine": engine,
+        **extra,
         "config_hash": config_hash(dict(scenario.source)),
         "journeysim_version": package_version(),
     }
-    events = _concat(event_tables) if keep_events else _concat([])
-    spend = budget_table(scenario, settings.horizon_days) if scenario.budget else pd.DataFrame(columns=["channel", "persona", "spend"])
-    return SimulationResult(
-        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables), spend=spend,
-        staff=staff_table(scenario, settings.horizon_days),
-    )
 
 
 def _replications(scenario, compiled, engine, settings: RunSettings, plans, given, keep_events: bool, advance):
     """(events, customers, queues) of each planned replication, in order: in this process, or
     with ``settings.workers > 1`` in that many worker processes (the same tables)."""
-    workers = min(settings.workers, len(plans))
-    if workers <= 1:
+    if settings.workers <= 1 or len(plans) <= 1:
         for replication, plan in plans:
             yield _run_replication(engine, compiled, settings, replication, plan, advance)
         return
-    from joblib import Parallel, delayed
-
-    from journeysim.config import plain_data
-
-    # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
-    source = plain_data(scenario.source)
-    results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-        delayed(_replication_in_worker)(source, settings, replication, given, keep_events) for replication, _ in plans
-    )
+    source = portable(scenario)
+    results = in_processes(_replication_in_worker, [(source, settings, replication, given, keep_events) for replication, _ in plans], settings.workers)
     for (_, plan), result in zip(plans, results):
         advance(len(plan))
         yield result
 
 
 def _replication_in_worker(source, settings: RunSettings, replication: int, given: Arrivals | None, keep_events: bool):
-    from journeysim.config import scenario_from_dict
-
-    compiled = compile_scenario(scenario_from_dict(source))
+    compiled = compile_scenario(restore(source))
     engine = select_engine(settings.engine, compiled)
-    plan = given or _draw(compiled, settings, replication)
+    plan = given or replication_arrivals(compiled, settings, replication)
     events, customers, queues = _run_replication(engine, compiled, settings, replication, plan, lambda n: None)
     return (events if keep_events else pd.DataFrame()), customers, queues
 
 
-def _draw(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
+def replication_arrivals(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
+    """Everyone who enters replication ``replication``: the market's entries or each persona's
+    Poisson arrivals, plus the prospects paid media bring. Every way of running a replication
+    (in memory, streamed in chunks, in a worker) draws them here."""
     window = settings.arrival_window_days
     if compiled.scenario.market is not None:
         free = market_entry_times(compiled, rs.replication_key(settings.seed, replication), window)
@@ -210,8 +214,6 @@ def _run_replication(
 
 
 def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:
-    from journeysim.config import run_settings_from_dict
-
     base = settings or RunSettings()
     values = {
         "seed": base.seed if seed is None else seed,

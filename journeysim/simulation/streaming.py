@@ -25,10 +25,10 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from journeysim.simulation import random_streams as rs
-from journeysim.simulation.arrivals import Arrivals, draw_arrivals
-from journeysim.model.compiled import compile_scenario
-from journeysim.config import config_hash
 from journeysim.analysis.metrics import kpi_table
+from journeysim.model.compiled import compile_scenario
+from journeysim.model.staffing import staff_table
+from journeysim.simulation.runner import replication_arrivals, run_metadata, select_engine, spend_table
 from journeysim.outputs import AtomicOutput
 from journeysim.simulation.records import customers_table, events_table
 from journeysim.model.scenario import Scenario
@@ -89,8 +89,6 @@ def simulate_to_parquet(
     ``events.parquet`` (unless ``keep_events`` is false), ``metrics.csv`` and ``run.json``
     into ``folder``. Raises :class:`journeysim.ConfigError` if the scenario needs the SimPy
     engine (capacity queues, post-purchase life)."""
-    from journeysim.simulation.runner import package_version, select_engine
-
     if chunk_customers < 1:
         raise ValueError(f"chunk_customers must be >= 1, got {chunk_customers}")
     settings = settings or RunSettings()
@@ -106,13 +104,13 @@ def simulate_to_parquet(
         customers_file = _TableStream(out.path("customers.parquet"))
         try:
             for replication in range(settings.replications):
-                arrivals = draw_arrivals(compiled, settings.seed, replication, settings.arrival_window_days)
+                arrivals = replication_arrivals(compiled, settings, replication)
                 key = rs.replication_key(settings.seed, replication)
                 bar.total += len(arrivals)
                 bar.refresh()
                 for start in range(0, len(arrivals), chunk_customers):
                     stop = min(len(arrivals), start + chunk_customers)
-                    chunk = Arrivals(arrivals.time_days[start:stop], arrivals.persona[start:stop], arrivals.persona_customer[start:stop])
+                    chunk = arrivals.slice(start, stop)
                     event_columns, customer_columns = engine.run(chunk, key, settings.horizon_days, bar.update)
                     customers = customers_table(customer_columns, replication, *labels)
                     customers["customer_id"] += start
@@ -134,21 +132,13 @@ def simulate_to_parquet(
                 events_file.close()
         customers = pd.concat(customer_tables, ignore_index=True) if customer_tables else pd.read_parquet(customers_file.path)
         customer_tables.clear()  # the chunks' copies
-        metrics = kpi_table(customers)
+        # The event log is on disk, not in memory: staff costs (none on this engine) would be shared equally.
+        metrics = kpi_table(customers, spend=spend_table(scenario, settings.horizon_days), staff=staff_table(scenario, settings.horizon_days))
         out.write_csv(metrics, "metrics.csv")
-        metadata = {
-            "scenario": scenario.name,
-            "seed": settings.seed,
-            "replications": settings.replications,
-            "horizon_days": settings.horizon_days,
-            "arrival_days": settings.arrival_window_days,
-            "engine": engine.name,
-            "chunk_customers": chunk_customers,
-            "customers": len(customers),
-            "events": events_file.rows if events_file is not None else None,
-            "config_hash": config_hash(dict(scenario.source)),
-            "journeysim_version": package_version(),
-        }
+        metadata = run_metadata(
+            scenario, settings, engine.name, chunk_customers=chunk_customers, customers=len(customers),
+            events=events_file.rows if events_file is not None else None,
+        )
         out.finish(metadata)
     return StreamedRun(Path(folder), customers, metrics, events_file.rows if events_file is not None else 0, metadata)
 

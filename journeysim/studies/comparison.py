@@ -24,13 +24,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from journeysim.analysis import metrics as m
-from journeysim.simulation import runner as sim
-from journeysim.model.staffing import staff_table
-from journeysim.model.compiled import compile_scenario
-from journeysim.config import config_hash, plain_data, run_settings_from_dict, scenario_from_dict, with_changes
-from journeysim.errors import ConfigError, Problem
-from journeysim.model.media import budget_table
 from journeysim.analysis.metrics import ALL
+from journeysim.config import config_hash, plain_data, run_settings_from_dict, with_changes
+from journeysim.errors import ConfigError, Problem
+from journeysim.model.compiled import compile_scenario
+from journeysim.simulation.processes import in_processes, portable, restore
+from journeysim.simulation.replications import ReplicationRunner
+from journeysim.simulation.runner import package_version, select_engine
 from journeysim.analysis.paired import (
     CURRENT,
     FUTURE,
@@ -166,7 +166,7 @@ class Comparison:
             "confidence": self.confidence,
             "stopping": self.stopping,
             "request": self.request,
-            "journeysim_version": sim.package_version(),
+            "journeysim_version": package_version(),
         }
 
     def summary(self) -> str:
@@ -264,12 +264,12 @@ def compare(
         adaptive.check(scenario=current)
 
     run = replace(run, engine=paired_engine(run.engine, current, future))
-    runners = {CURRENT: _StateRunner(current, run, run.seed), FUTURE: _StateRunner(future, run, future_seed(run.seed, independent))}
+    runners = {CURRENT: ReplicationRunner(current, run), FUTURE: ReplicationRunner(future, run, future_seed(run.seed, independent))}
     with_budget = bool(current.budget or future.budget)
     tallies = {state: Tallies(details, channels=with_budget) for state in STATES}
     with tqdm(total=2 * (adaptive.max_replications if adaptive else replications), unit=" runs", desc=f"comparing {name or future.name}",
               disable=not progress, delay=2.0, leave=False) as bar:
-        stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, bar.update)
+        stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, run.workers, bar.update)
     per_replication = per_replication_table(tallies)
     return Comparison(
         name=name,
@@ -288,7 +288,7 @@ def compare(
     )
 
 
-def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, confidence: float, advance) -> dict[str, Any]:
+def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, confidence: float, workers: int, advance) -> dict[str, Any]:
     """Run both states for replications 0, 1, ...: ``replications`` of them, then (adaptive)
     ``batch`` more at a time until the target or the maximum. Returns how it stopped."""
     done = 0
@@ -296,7 +296,7 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
     while True:
         # A few replications at a time: only their tallies are kept, not their event logs.
         chunks = [range(start, min(start + REPLICATIONS_PER_CHUNK, done + size)) for start in range(done, done + size, REPLICATIONS_PER_CHUNK)]
-        _run_chunks(runners, tallies, chunks, advance)
+        _run_chunks(runners, tallies, chunks, workers, advance)
         done += size
         if adaptive is None:
             return {"mode": "fixed", "replications": done}
@@ -315,38 +315,30 @@ def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, c
         size = min(adaptive.batch, adaptive.max_replications - done)
 
 
-def _run_chunks(runners: Mapping[str, _StateRunner], tallies: Mapping[str, Tallies], chunks: Sequence[range], advance) -> None:
+def _run_chunks(runners: Mapping[str, ReplicationRunner], tallies: Mapping[str, Tallies], chunks: Sequence[range], workers: int, advance) -> None:
     """Run both states over ``chunks`` of replication numbers into ``tallies``.
 
-    With ``workers > 1`` the (state, chunk) tasks run in that many processes (joblib's loky
-    backend); each returns its chunk's small tables, merged in task order, so the result is
-    the same table for any number of workers.
+    With ``workers > 1`` the (state, chunk) tasks run in that many processes; each returns
+    its chunk's small tables (not its event log), merged in task order, so the result is the
+    same table for any number of workers.
     """
     tasks = [(state, chunk) for chunk in chunks for state in STATES]
-    workers = min(runners[CURRENT].workers, len(tasks))
     if workers <= 1:
         for state, chunk in tasks:
-            runner = runners[state]
-            tallies[state].add(*runner.run(chunk), scenario=runner.scenario, spend=runner.spend, staff=runner.staff)
+            tallies[state].add_run(runners[state].run(chunk), runners[state].scenario)
             advance(len(chunk))
         return
-    from joblib import Parallel, delayed
-
-    # A scenario holds read-only mappings, which do not pickle: workers rebuild it from its source.
-    sources = {state: plain_data(runners[state].scenario.source) for state in STATES}
-    template = {state: tallies[state].empty_like() for state in STATES}
-    results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-        delayed(_chunk_tallies)(sources[state], runners[state].settings, runners[state].seed, chunk, template[state]) for state, chunk in tasks
-    )
-    for (state, chunk), partial in zip(tasks, results):
+    sources = {state: portable(runners[state].scenario) for state in STATES}
+    arguments = [(sources[state], runners[state].settings, chunk, tallies[state].empty_like()) for state, chunk in tasks]
+    for (state, chunk), partial in zip(tasks, in_processes(_chunk_tallies, arguments, workers)):
         tallies[state].extend(partial)
         advance(len(chunk))
 
 
-def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, seed: int, chunk: range, tallies: Tallies) -> Tallies:
+def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, chunk: range, tallies: Tallies) -> Tallies:
     """One state's chunk in a worker process: its tallies (small tables), not its event log."""
-    runner = _StateRunner(scenario_from_dict(source), settings, seed)
-    tallies.add(*runner.run(chunk), scenario=runner.scenario, spend=runner.spend, staff=runner.staff)
+    scenario = restore(source)
+    tallies.add_run(ReplicationRunner(scenario, settings).run(chunk), scenario)
     return tallies
 
 
@@ -356,38 +348,11 @@ def paired_engine(engine: str, *scenarios: Scenario) -> str:
     put the two states on different engines; then all of them use SimPy."""
     if engine != "auto":
         return engine
-    names = {sim.select_engine("auto", compile_scenario(scenario)).name for scenario in scenarios}
+    names = {select_engine("auto", compile_scenario(scenario)).name for scenario in scenarios}
     return names.pop() if len(names) == 1 else "simpy"
 
 
 def state_kpis(scenario: Scenario, settings: RunSettings, replications: int | range, seed: int | None = None) -> pd.DataFrame:
     """Per-replication KPIs of one state (replication numbers ``replications``), as used by
     :func:`compare`; for benchmarks that reuse one state's runs against several others."""
-    block = range(replications) if isinstance(replications, int) else replications
-    runner = _StateRunner(scenario, settings, settings.seed if seed is None else seed)
-    events, customers = runner.run(block)
-    return m.kpi_table(customers, events, by=("replication",), spend=runner.spend, staff=runner.staff)
-
-
-class _StateRunner:
-    """Simulates given replication numbers of one state.
-
-    Replication *r* here is exactly replication *r* of ``simulate(scenario, seed=seed,
-    replications > r)``, so adaptive batches continue the same sequence a fixed run uses.
-    """
-
-    def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
-        self.scenario = scenario
-        self.seed = seed
-        self.workers = settings.workers  # the comparison spreads chunks over processes, not simulate
-        self.settings = run_settings_from_dict({**asdict(settings), "seed": seed, "progress": False, "workers": 1})
-        # Media spend of one replication: it enters total cost, cost per acquisition and return on spend.
-        self.spend = budget_table(scenario, self.settings.horizon_days) if scenario.budget else None
-        # Staff on duty at channels with staff: a fixed cost per replication, in total cost too.
-        self.staff = staff_table(scenario, self.settings.horizon_days)
-
-    def run(self, replications: range) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if replications.step != 1 or not len(replications):
-            raise ValueError(f"replications must be a non-empty run of consecutive numbers, got {replications!r}")
-        result = sim.simulate(self.scenario, self.settings, replications=len(replications), first_replication=replications.start)
-        return result.events, result.customers
+    return ReplicationRunner(scenario, settings, seed).kpis(replications)

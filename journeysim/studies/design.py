@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from journeysim.config import hydra_value, load_scenario
-from journeysim.simulation.runner import simulate
+from journeysim.model.settings import RunSettings
+from journeysim.simulation.replications import ReplicationRunner
 
 METHODS = ("random", "lhs", "sobol")
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -182,8 +183,8 @@ class ScenarioKpi:
     def __call__(self, point: Mapping[str, Any]) -> float:
         changes = {**self.changes, **{scenario_path(key): value for key, value in point.items()}}
         scenario = load_scenario(self.scenario, changes=changes)
-        result = simulate(scenario, seed=self.seed, horizon_days=self.horizon_days, replications=self.replications, progress=False, engine=self.engine, keep_events=False)
-        table = result.metrics().set_index("persona")
+        settings = RunSettings(seed=self.seed, horizon_days=self.horizon_days, replications=self.replications, engine=self.engine)
+        table = ReplicationRunner(scenario, settings).kpis(by=(), keep_events=False).set_index("persona")
         if self.kpi not in table.columns:
             raise ValueError(f"unknown KPI {self.kpi!r}; KPIs: {', '.join(c for c in table.columns if c != 'replication')}")
         return float(table.loc[self.persona, self.kpi])

@@ -41,7 +41,9 @@ from journeysim.studies.removal import (
     stranded_personas,
 )
 from journeysim.model.scenario import Scenario
-from journeysim.simulation.runner import SimulationResult, select_engine, simulate
+from journeysim.model.settings import RunSettings
+from journeysim.simulation.replications import ReplicationRunner
+from journeysim.simulation.runner import SimulationResult, select_engine
 from journeysim.config import with_changes
 
 CONFIDENCE = 0.95
@@ -66,10 +68,8 @@ class _Plan:
     engine: str | None = None
 
     def run(self, scenario: Scenario, keep_events: bool = False) -> SimulationResult:
-        return simulate(
-            scenario, seed=self.seed, replications=self.replications, horizon_days=self.horizon_days,
-            arrival_days=self.arrival_days, engine=self.engine, progress=False, keep_events=keep_events,
-        )
+        settings = RunSettings(seed=self.seed, horizon_days=self.horizon_days, arrival_days=self.arrival_days, engine=self.engine or "auto")
+        return ReplicationRunner(scenario, settings).run(self.replications, keep_events=keep_events)
 
     def outcomes(self, scenario: Scenario, result: SimulationResult | None = None) -> pd.DataFrame:
         """Conversions, revenue (and loyal customers, when the scenario has a loyalty model and

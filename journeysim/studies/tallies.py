@@ -25,7 +25,9 @@ from journeysim.analysis.paired import (
     emotion_lane,
     kpi_columns,
 )
+from journeysim.analysis.channels import channel_table
 from journeysim.model.scenario import Scenario
+from journeysim.simulation.runner import SimulationResult
 
 
 def by_channel_table(tallies: Mapping[str, Tallies]) -> pd.DataFrame:
@@ -73,12 +75,14 @@ class Tallies:
             if isinstance(value, list):
                 getattr(self, name).extend(value)
 
+    def add_run(self, result: SimulationResult, scenario: Scenario) -> None:
+        """Tally a run of ``scenario`` (its event log is needed)."""
+        self.add(result.events, result.customers, scenario, spend=result.spend, staff=result.staff)
+
     def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
         self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))
         if self.channels:
             # Per channel that brought the customers (budget_by_channel.csv), from the same runs.
-            from journeysim.analysis.channels import channel_table
-
             no_spend = pd.DataFrame(columns=["channel", "persona", "spend"])
             self.by_channel.append(channel_table(customers, spend if spend is not None else no_spend, scenario, events, staff))
         if not self.details:

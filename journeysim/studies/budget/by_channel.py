@@ -8,7 +8,7 @@ from journeysim.analysis.channels import channel_table, paired_channel_table
 from journeysim.analysis.paired import CURRENT, FUTURE
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
-from journeysim.simulation.runner import simulate
+from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.comparison import Comparison, future_seed
 
 
@@ -34,5 +34,5 @@ def channel_comparison(comparison: Comparison, confidence: float | None = None) 
 
 def channel_runs(scenario: Scenario, settings: RunSettings, seed: int | None = None) -> pd.DataFrame:
     """:func:`channel_table` of ``simulate(scenario, settings)`` without keeping the event log."""
-    result = simulate(scenario, settings, seed=seed, progress=False, keep_events=False)
+    result = ReplicationRunner(scenario, settings, seed).run(keep_events=False)
     return channel_table(result.customers, result.spend, scenario, staff=result.staff)

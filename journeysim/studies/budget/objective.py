@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journeysim.analysis.metrics import ALL, kpi_table
+from journeysim.analysis.metrics import ALL
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.simulation.engines.vectorised import journey_only
-from journeysim.simulation.runner import simulate
+from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.budget.problem import OUTCOMES
 
 class SplitObjective:
@@ -56,8 +56,8 @@ class SplitObjective:
         """Per replication: the KPIs of :data:`OUTCOMES` (conversions, revenue, costs, profit, loyal customers)."""
         key = tuple(sorted((c, round(float(v), 6)) for c, v in spend.items()))
         if key not in self._cache:
-            result = simulate(self.variant(spend), self.settings, keep_events=False)
-            self._cache[key] = outcomes_per_replication(result.customers, result.spend, self.settings.replications, result.staff)
+            kpis = ReplicationRunner(self.variant(spend), self.settings).kpis(keep_events=False)
+            self._cache[key] = outcomes_per_replication(kpis, self.settings.replications)
             self.history.append({"stage": self.stage, **dict(spend), self.objective: objective_values(self._cache[key], self.objective).mean()})
         return self._cache[key]
 
@@ -75,23 +75,15 @@ class SplitObjective:
         return len(self._cache)
 
 
-def outcomes_per_replication(customers: pd.DataFrame, spend: pd.DataFrame, replications: int, staff: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The :data:`OUTCOMES` per replication (0 .. replications - 1), from the KPI table."""
-    kpis = kpi_table(customers, by=("replication",), spend=spend, staff=staff)
+def outcomes_per_replication(kpis: pd.DataFrame, replications: int) -> pd.DataFrame:
+    """The :data:`OUTCOMES` per replication (0 .. replications - 1) from a KPI table by
+    replication (:meth:`ReplicationRunner.kpis`). A replication without a single customer
+    has no KPI row: it bought nothing and paid only what it pays whatever happens."""
     kpis = kpis.loc[kpis["persona"] == ALL].set_index("replication")
     table = pd.DataFrame({name: kpi_objective(kpis, name) for name in ("conversions", "revenue", "profit", "loyal_customers")})
     for cost in ("contact_cost", "media_spend", "staff_cost", "total_cost"):
         table[cost] = kpis[cost].astype(np.float64)
-    table = table.reindex(range(replications))
-    missing = table["conversions"].isna()
-    if missing.any():  # a replication without a single customer: nothing bought, media still paid
-        paid = float(spend["spend"].sum()) if len(spend) else 0.0
-        staffed = float(staff["staff_cost"].sum()) if staff is not None and len(staff) else 0.0
-        table.loc[missing] = 0.0
-        table.loc[missing, "media_spend"], table.loc[missing, "staff_cost"] = paid, staffed
-        table.loc[missing, "total_cost"] = paid + staffed
-        table.loc[missing, "profit"] = -(paid + staffed)
-    return table[OUTCOMES].astype(np.float64)
+    return table.reindex(range(replications), fill_value=0.0)[OUTCOMES].astype(np.float64)
 
 
 def objective_values(outcomes: pd.DataFrame, objective: str) -> pd.Series:

@@ -16,7 +16,7 @@ from journeysim.studies.experiment import (
     load_experiment,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["run.horizon_days=20", "scenario.arrival_rate_per_day=30", "experiment.replications=3", "run.progress=false"]
 SHIPPED = ["one_click_checkout", "social_commerce", "personalised_consideration", "omnichannel_consistency", "more_store_staff", "budget_shift_search_to_social"]
 COLUMNS = ["kpi", "persona", "current", "future", "difference", "relative_change", "ci_low", "ci_high", "excludes_zero", "replications"]

@@ -30,7 +30,7 @@ HEADER = "path;total_conversions;total_conversion_value;total_null\n"
 
 
 def reference_file_location() -> Path | None:
-    candidates = [Path(__file__).resolve().parents[2] / "shared/reference" / REFERENCE_NAME]
+    candidates = [Path(__file__).resolve().parents[3] / "shared/reference" / REFERENCE_NAME]
     if os.environ.get("JOURNEYSIM_REFERENCE_DIR"):
         candidates.insert(0, Path(os.environ["JOURNEYSIM_REFERENCE_DIR"]) / REFERENCE_NAME)
     return next((candidate for candidate in candidates if candidate.is_file()), None)

@@ -23,7 +23,7 @@ from journeysim.model.media import budget_table, daily_spend
 from journeysim.analysis.metrics import kpi_table
 from journeysim.config import with_changes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["run.horizon_days=20", "scenario.arrival_rate_per_day=30", "experiment.replications=3", "run.progress=false"]
 
 

@@ -1,0 +1,40 @@
+"""Worker processes: the one way replications leave this process.
+
+``simulate``'s replications (``run.workers``) and a comparison's batches both go through
+:func:`in_processes`; a scenario travels as its validated plain data (:func:`portable`) and
+is rebuilt in the worker (:func:`restore`). Results do not depend on the number of workers:
+replication *r* draws from its own random streams wherever it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from journeysim.config import plain_data, scenario_from_dict
+from journeysim.model.scenario import Scenario
+
+
+def portable(scenario: Scenario) -> dict[str, Any]:
+    """What a worker process receives for a scenario: its validated plain data (the frozen
+    scenario holds read-only mappings, which do not pickle)."""
+    return plain_data(scenario.source)
+
+
+def restore(source: dict[str, Any]) -> Scenario:
+    """The scenario again, in a worker: validated from its plain data."""
+    return scenario_from_dict(source)
+
+
+def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], workers: int) -> Iterator[Any]:
+    """``task(*a)`` for each ``a`` of ``arguments``, in order: in this process when
+    ``workers <= 1``, else in that many worker processes (joblib's loky backend), yielded as
+    they come so the caller can count progress. The results are the same either way."""
+    arguments = list(arguments)
+    if workers <= 1 or len(arguments) <= 1:
+        for each in arguments:
+            yield task(*each)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=min(workers, len(arguments)), backend="loky", return_as="generator")(delayed(task)(*each) for each in arguments)
