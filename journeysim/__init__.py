@@ -7,109 +7,78 @@ Quick use::
     result = js.simulate(scenario, seed=1, horizon_days=60)
     result.metrics()                                   # KPIs per persona
     js.compare(scenario, {"touchpoints": {"purchase": {"website": {"friction": 0.0}}}}, replications=10)
+
+The names a notebook needs are here (docs/api.md); the rooms are namespaces too:
+``js.model``, ``js.config``, ``js.analysis``, ``js.simulation``, ``js.studies``,
+``js.reporting``, ``js.cli``. Nothing is imported until it is used.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# The public names and the modules that define them. They are imported on first use, so
-# ``import journeysim`` (and the ``journeysim`` command, and every Hydra job) does not pay
-# for plotting, statistics and optimisation modules it may never touch.
-_EXPORTS = {
+from journeysim._lazy import lazy_exports
+
+# Public name -> the module that defines it (imported on first use).
+EXPORTS = {
     "Adaptive": "journeysim.studies.comparison",
-    "AttributionStudy": "journeysim.studies.incrementality",
-    "Channel": "journeysim.model.scenario",
-    "Comparison": "journeysim.studies.comparison",
-    "ConfigError": "journeysim.errors",
-    "Distribution": "journeysim.model.distributions",
-    "ExactSolution": "journeysim.analysis.exact",
-    "Persona": "journeysim.model.scenario",
-    "Problem": "journeysim.errors",
-    "RunSettings": "journeysim.model.settings",
-    "Scenario": "journeysim.model.scenario",
-    "SimulationResult": "journeysim.simulation.runner",
-    "Touchpoint": "journeysim.model.scenario",
     "attribution_vs_truth": "journeysim.studies.incrementality",
+    "AttributionStudy": "journeysim.studies.incrementality",
+    "BudgetOptimisation": "journeysim.studies.budget.optimiser",
+    "Channel": "journeysim.model.scenario",
     "channel_comparison": "journeysim.studies.budget.by_channel",
     "channel_incrementality": "journeysim.studies.incrementality",
     "compare": "journeysim.studies.comparison",
+    "Comparison": "journeysim.studies.comparison",
+    "ConfigError": "journeysim.errors",
     "cut_total": "journeysim.studies.budget.changes",
+    "Distribution": "journeysim.model.distributions",
     "effective_friction": "journeysim.model.scenario",
+    "ExactSolution": "journeysim.analysis.exact",
     "friction_incrementality": "journeysim.studies.incrementality",
     "future_state": "journeysim.studies.comparison",
+    "kpi_table": "journeysim.analysis.metrics",
     "load_config": "journeysim.config",
+    "load_experiment": "journeysim.studies.experiment",
     "load_scenario": "journeysim.config",
     "optimise_budget": "journeysim.studies.budget.optimiser",
+    "Persona": "journeysim.model.scenario",
+    "Problem": "journeysim.errors",
+    "ReplicationRunner": "journeysim.simulation.replications",
+    "run_experiment": "journeysim.studies.experiment",
     "run_settings_from_dict": "journeysim.config",
+    "RunSettings": "journeysim.model.settings",
     "scale": "journeysim.studies.budget.changes",
+    "Scenario": "journeysim.model.scenario",
     "scenario_from_dict": "journeysim.config",
     "shift": "journeysim.studies.budget.changes",
     "simulate": "journeysim.simulation.runner",
     "simulate_to_parquet": "journeysim.simulation.streaming",
+    "SimulationResult": "journeysim.simulation.runner",
     "solve": "journeysim.analysis.exact",
+    "Touchpoint": "journeysim.model.scenario",
     "with_changes": "journeysim.config",
 }
+SUBPACKAGES = ('model', 'config', 'analysis', 'simulation', 'studies', 'reporting', 'cli')
 
 if TYPE_CHECKING:
-    from journeysim.studies.incrementality import (
-        AttributionStudy,
-        attribution_vs_truth,
-        channel_incrementality,
-        friction_incrementality,
-    )
+    from journeysim.analysis.exact import ExactSolution, solve
+    from journeysim.analysis.metrics import kpi_table
+    from journeysim.config import load_config, load_scenario, run_settings_from_dict, scenario_from_dict, with_changes
+    from journeysim.errors import ConfigError, Problem
+    from journeysim.model.distributions import Distribution
+    from journeysim.model.scenario import Channel, effective_friction, Persona, Scenario, Touchpoint
+    from journeysim.model.settings import RunSettings
+    from journeysim.simulation.replications import ReplicationRunner
+    from journeysim.simulation.runner import simulate, SimulationResult
+    from journeysim.simulation.streaming import simulate_to_parquet
     from journeysim.studies.budget.by_channel import channel_comparison
     from journeysim.studies.budget.changes import cut_total, scale, shift
-    from journeysim.studies.comparison import Adaptive, Comparison, compare, future_state
-    from journeysim.config import (
-        load_config,
-        load_scenario,
-        run_settings_from_dict,
-        scenario_from_dict,
-        with_changes,
-    )
-    from journeysim.model.distributions import Distribution
-    from journeysim.errors import ConfigError, Problem
-    from journeysim.analysis.exact import ExactSolution, solve
-    from journeysim.studies.budget.optimiser import optimise_budget
-    from journeysim.model.scenario import (
-        Channel,
-        Persona,
-        Scenario,
-        Touchpoint,
-        effective_friction,
-    )
-    from journeysim.model.settings import RunSettings
-    from journeysim.simulation.runner import SimulationResult, simulate
-    from journeysim.simulation.streaming import simulate_to_parquet
+    from journeysim.studies.budget.optimiser import BudgetOptimisation, optimise_budget
+    from journeysim.studies.comparison import Adaptive, compare, Comparison, future_state
+    from journeysim.studies.experiment import load_experiment, run_experiment
+    from journeysim.studies.incrementality import attribution_vs_truth, AttributionStudy, channel_incrementality, friction_incrementality
 
-__all__ = sorted(_EXPORTS)
-__version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'journeysim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule journeysim.studies.comparison binds it as the package's attribute
-        # ``compare``; keep that name for the exported function, as an eager import would.
-        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__all__ = sorted(EXPORTS)
+__version__ = "0.2.0"
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)

@@ -18,27 +18,51 @@ def _fresh(code: str) -> str:
 
 def test_import_loads_no_model_module_until_a_name_is_used():
     loaded = _fresh(
-        "import sys, journeysim as js; print(sorted(m for m in sys.modules if m.startswith('journeysim.') or m.split('.')[0] in ('scipy', 'matplotlib', 'simpy')))"
+        "import sys, journeysim as js; print(sorted(m for m in sys.modules if (m.startswith('journeysim.') and m != 'journeysim._lazy') or m.split('.')[0] in ('scipy', 'matplotlib', 'simpy')))"
     )
     assert loaded == "[]"
+    # A room's namespace is just as lazy: naming the room loads its index, not its modules.
+    assert _fresh("import sys, journeysim as js; js.analysis; print(sorted(m for m in sys.modules if m.startswith('journeysim.')))") == "['journeysim._lazy', 'journeysim.analysis']"
     assert _fresh("import sys, journeysim as js; js.simulate; print('journeysim.simulation.runner' in sys.modules)") == "True"
 
 
-def test_every_public_name_resolves_to_its_module_attribute():
+NAMESPACES = ["journeysim", *(f"journeysim.{room}" for room in js.SUBPACKAGES), "journeysim.simulation.engines", "journeysim.studies.budget"]
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_every_public_name_resolves_to_its_module_attribute(namespace):
     import importlib
 
-    for name in js.__all__:
-        value = getattr(js, name)
-        module = importlib.import_module(js._EXPORTS[name])
-        assert value is getattr(module, name), name
-    assert set(js.__all__) <= set(dir(js))
+    package = importlib.import_module(namespace)
+    assert package.__all__, namespace
+    for name in package.__all__:
+        value = getattr(package, name)
+        defining = getattr(package, "EXPORTS", {}).get(name)
+        if defining is not None:
+            assert value is getattr(importlib.import_module(defining), name), f"{namespace}.{name}"
+    assert set(package.__all__) <= set(dir(package))
 
 
-def test_compare_stays_the_function_when_its_submodule_is_imported():
-    # `import journeysim.studies.comparison` binds the submodule as the package attribute `compare`;
-    # the package keeps the exported function under that name, as the eager import did.
-    assert _fresh("import journeysim as js; import journeysim.studies.comparison; print(callable(js.compare), type(js.compare).__name__)") == "True function"
-    assert _fresh("import journeysim.studies.comparison; import journeysim as js; print(js.compare.__module__)") == "journeysim.studies.comparison"
+def test_rooms_are_attributes_of_the_package():
+    import types
+
+    for room in js.SUBPACKAGES:
+        assert isinstance(getattr(js, room), types.ModuleType) and getattr(js, room).__name__ == f"journeysim.{room}"
+
+
+def test_an_exported_function_keeps_its_name_when_its_own_module_is_imported(tmp_path):
+    # Importing a submodule binds it as the package attribute of the same name; a lazy package
+    # that exports a function of that name from that module keeps the function.
+    package = tmp_path / "lazypkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from journeysim._lazy import lazy_exports\n"
+        "EXPORTS = {'helper': 'lazypkg.helper'}\n"
+        "__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)\n"
+    )
+    (package / "helper.py").write_text("def helper():\n    return 42\n")
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import lazypkg; import lazypkg.helper; print(type(lazypkg.helper).__name__, lazypkg.helper())"
+    assert _fresh(code) == "function 42"
 
 
 def test_an_unknown_name_is_an_attribute_error():

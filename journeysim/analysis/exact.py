@@ -63,6 +63,8 @@ def solve(scenario: Scenario | CompiledScenario) -> ExactSolution:
     )
 
 
+# Long: one pass builds the chain's transient and absorbing matrices and solves them; the
+# steps share every index, and apart they would pass half a dozen arrays between them.
 def _persona_chain(compiled: CompiledScenario, p: int) -> dict:
     """Absorbing chain of one persona on states (stage, channel of the previous touch).
 

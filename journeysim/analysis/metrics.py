@@ -116,6 +116,7 @@ def staff_cost_per_customer(customers: pd.DataFrame, events: pd.DataFrame | None
     return cost
 
 
+# Long: the KPI definitions, one line each in report order: read as a table, not a procedure.
 def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None = None, staff_costs: np.ndarray | None = None) -> pd.DataFrame:
     c = customers
     converted = c["outcome"] == "converted"

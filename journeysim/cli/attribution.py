@@ -15,7 +15,7 @@ import numpy as np
 
 from journeysim.studies.incrementality import DEFAULT_HORIZON_DAYS, EXIT_INVALID, attribution_vs_truth
 from journeysim.errors import ConfigError, Problem
-from journeysim.analysis.paths import write_path_table
+from journeysim.analysis.path_files import write_path_table
 from journeysim.config import with_changes
 
 

@@ -344,24 +344,6 @@ def write_sweep_table(table: pd.DataFrame, sweep_dir: Path, name: str = TABLE_NA
     return written
 
 
-def response_summary(table: pd.DataFrame, x: str, kpi: str, *, by: Sequence[str] = (), persona: str = "all", confidence: float = 0.95) -> pd.DataFrame:
-    """Mean and t-interval of ``kpi`` at each value of ``x`` (and of ``by``), over seeds and replications.
-
-    Columns: ``by``..., ``x``, ``mean``, ``ci_low``, ``ci_high``, ``n``.
-    """
-    from scipy import stats  # only summaries need it; keeps the callback's import light
-
-    rows = table.loc[table["persona"] == persona]
-    keys = [*by, x]
-    grouped = rows.groupby(keys, sort=True, dropna=False)[kpi]
-    summary = grouped.agg(mean="mean", sd="std", n="count").reset_index()
-    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(summary["n"] - 1, 1)) * summary["sd"] / np.sqrt(summary["n"])
-    half = half.where(summary["n"] >= 2)
-    summary["ci_low"] = summary["mean"] - half
-    summary["ci_high"] = summary["mean"] + half
-    return summary[[*keys, "mean", "ci_low", "ci_high", "n"]]
-
-
 class CollectSweep(Callback):
     """Hydra callback: at the end of a multirun, write the sweep table into the sweep folder."""
 

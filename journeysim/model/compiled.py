@@ -102,6 +102,8 @@ class CompiledScenario:
         return Distribution(kind, tuple(float(x) for x in self.delay_params[persona, stage, channel, :n]))
 
 
+# Long: a flat fill of every array, one block per scenario section, in the order the
+# dataclass lists them; splitting it would only move the blocks apart.
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     stages, channels, personas = scenario.stages, scenario.channel_names, scenario.persona_names
     shape = (len(personas), len(stages), len(channels))

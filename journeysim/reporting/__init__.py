@@ -1,0 +1,30 @@
+"""Text and figures from result tables. Never runs a simulation; the only room that draws.
+
+Result objects delegate to it (``Comparison.figures()``, ``BudgetOptimisation.summary()``), as
+``DataFrame.plot`` delegates to ``pandas.plotting``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from journeysim._lazy import lazy_exports
+
+# Public name -> the module that defines it (imported on first use).
+EXPORTS = {
+    "comparison_text": "journeysim.reporting.comparison_text",
+    "funnel_figure": "journeysim.reporting.figures",
+    "journey_map_figure": "journeysim.reporting.figures",
+    "loyalty_figure": "journeysim.reporting.figures",
+    "queue_figure": "journeysim.reporting.figures",
+    "run_summary": "journeysim.reporting.run_text",
+    "save": "journeysim.reporting.figures",
+}
+
+if TYPE_CHECKING:
+    from journeysim.reporting.comparison_text import comparison_text
+    from journeysim.reporting.figures import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
+    from journeysim.reporting.run_text import run_summary
+
+__all__ = sorted(EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

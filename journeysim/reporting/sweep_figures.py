@@ -49,7 +49,7 @@ def sensitivity_figure(indices: pd.DataFrame, *, method: str, kpi: str) -> Figur
 
 
 def response_figure(summary: pd.DataFrame, x: str, *, group: str | None = None, kpi: str = "KPI", title: str | None = None) -> Figure:
-    """A response curve with error bars: ``summary`` as :func:`journeysim.cli.sweep.response_summary` gives.
+    """A response curve with error bars: ``summary`` as :func:`journeysim.analysis.sweeps.response_summary` gives.
 
     With ``group``, one curve per value, each nudged sideways a little so that the error
     bars of curves at the same x stay apart.

@@ -20,7 +20,7 @@ from journeysim.model.compiled import CompiledScenario, compile_scenario
 from journeysim.config import config_hash, run_settings_from_dict
 from journeysim.model.staffing import staff_table
 from journeysim.errors import ConfigError, Problem
-from journeysim.simulation.engines.simpy_engine import SimPyJourneyEngine
+from journeysim.simulation.engines import Engine, select_engine
 from journeysim.model.media import budget_table
 from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.records import canonical_order, customers_table, events_table, queues_table
@@ -171,31 +171,8 @@ def replication_arrivals(compiled: CompiledScenario, settings: RunSettings, repl
     return free
 
 
-ENGINES = ("simpy", "vectorised", "auto")
-
-
-def select_engine(name: str, compiled: CompiledScenario):
-    """The engine object for ``name``; ``auto`` prefers the vectorised engine when it is exact."""
-    if name not in ENGINES:
-        raise ConfigError(Problem("run.engine", f"must be one of {', '.join(ENGINES)}, got {name!r}"))
-    if name == "simpy":
-        return SimPyJourneyEngine(compiled)
-    from journeysim.simulation.engines.vectorised import VectorisedJourneyEngine, unsupported_features
-
-    reasons = unsupported_features(compiled)
-    if name == "auto":
-        engine = SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
-        engine.selection_note = f"auto chose {engine.name}" + (f" ({'; '.join(reasons)})" if reasons else "")
-        return engine
-    if reasons:
-        raise ConfigError(
-            Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)}); use engine=simpy or engine=auto")
-        )
-    return VectorisedJourneyEngine(compiled)
-
-
 def _run_replication(
-    engine,
+    engine: Engine,
     compiled: CompiledScenario,
     settings: RunSettings,
     replication: int,
@@ -203,14 +180,14 @@ def _run_replication(
     on_customers,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     key = rs.replication_key(settings.seed, replication)
-    event_columns, customer_columns, *rest = engine.run(arrivals, key, settings.horizon_days, on_customers)
+    run = engine.run(arrivals, key, settings.horizon_days, on_customers)
     labels = (compiled.stages, compiled.channels, compiled.personas)
-    queues = queues_table(rest[0] if rest else {}, replication, *labels)
+    queues = queues_table(run.queues, replication, *labels)
     # Canonical order, whatever order an engine recorded in: by time, then customer, then the
     # customer's own order of recording (lexsort is stable).
-    order = canonical_order(event_columns["time_days"], event_columns["customer_id"])
-    events = events_table({name: column[order] for name, column in event_columns.items()}, replication, *labels)
-    return events, customers_table(customer_columns, replication, *labels), queues
+    order = canonical_order(run.events["time_days"], run.events["customer_id"])
+    events = events_table({name: column[order] for name, column in run.events.items()}, replication, *labels)
+    return events, customers_table(run.customers, replication, *labels), queues
 
 
 def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:

@@ -28,7 +28,8 @@ from journeysim.simulation import random_streams as rs
 from journeysim.analysis.metrics import kpi_table
 from journeysim.model.compiled import compile_scenario
 from journeysim.model.staffing import staff_table
-from journeysim.simulation.runner import replication_arrivals, run_metadata, select_engine, spend_table
+from journeysim.simulation.runner import replication_arrivals, run_metadata, spend_table
+from journeysim.simulation.engines import select_engine
 from journeysim.outputs import AtomicOutput
 from journeysim.simulation.records import customers_table, events_table
 from journeysim.model.scenario import Scenario
@@ -111,7 +112,8 @@ def simulate_to_parquet(
                 for start in range(0, len(arrivals), chunk_customers):
                     stop = min(len(arrivals), start + chunk_customers)
                     chunk = arrivals.slice(start, stop)
-                    event_columns, customer_columns = engine.run(chunk, key, settings.horizon_days, bar.update)
+                    run = engine.run(chunk, key, settings.horizon_days, bar.update)
+                    event_columns, customer_columns = run.events, run.customers
                     customers = customers_table(customer_columns, replication, *labels)
                     customers["customer_id"] += start
                     customers_file.write(customers)

@@ -1,0 +1,42 @@
+"""Studies built from simulations: current vs future comparisons, experiments, incrementality
+(attribution against the simulated truth), designs and sensitivity, and budget planning
+(:mod:`.budget`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from journeysim._lazy import lazy_exports
+
+# Public name -> the module that defines it (imported on first use).
+EXPORTS = {
+    "Adaptive": "journeysim.studies.comparison",
+    "attribution_vs_truth": "journeysim.studies.incrementality",
+    "AttributionStudy": "journeysim.studies.incrementality",
+    "channel_incrementality": "journeysim.studies.incrementality",
+    "channel_removal_changes": "journeysim.studies.removal",
+    "compare": "journeysim.studies.comparison",
+    "Comparison": "journeysim.studies.comparison",
+    "design_points": "journeysim.studies.design",
+    "Experiment": "journeysim.studies.experiment",
+    "friction_incrementality": "journeysim.studies.incrementality",
+    "friction_removal_changes": "journeysim.studies.removal",
+    "future_state": "journeysim.studies.comparison",
+    "load_experiment": "journeysim.studies.experiment",
+    "parse_parameter": "journeysim.studies.design",
+    "run_experiment": "journeysim.studies.experiment",
+    "ScenarioKpi": "journeysim.studies.design",
+    "sensitivity_analysis": "journeysim.studies.design",
+}
+SUBPACKAGES = ('budget',)
+
+if TYPE_CHECKING:
+    from journeysim.studies.comparison import Adaptive, compare, Comparison, future_state
+    from journeysim.studies.design import design_points, parse_parameter, ScenarioKpi, sensitivity_analysis
+    from journeysim.studies.experiment import Experiment, load_experiment, run_experiment
+    from journeysim.studies.incrementality import attribution_vs_truth, AttributionStudy, channel_incrementality, friction_incrementality
+    from journeysim.studies.removal import channel_removal_changes, friction_removal_changes
+
+__all__ = sorted(EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)

@@ -30,7 +30,8 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import compile_scenario
 from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.replications import ReplicationRunner
-from journeysim.simulation.runner import package_version, select_engine
+from journeysim.simulation.runner import package_version
+from journeysim.simulation.engines import select_engine
 from journeysim.analysis.paired import (
     CURRENT,
     FUTURE,

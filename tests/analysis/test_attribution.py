@@ -21,7 +21,8 @@ from journeysim.analysis.attribution import (
     shapley,
     time_decay,
 )
-from journeysim.analysis.paths import PathDataError, read_path_table
+from journeysim.analysis.paths import PathDataError
+from journeysim.analysis.path_files import read_path_table
 from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from journeysim.analysis.path_files import read_path_table, read_touch_log, write_path_table
 from journeysim.analysis.paths import (
     CUSTOMER_PATH_COLUMNS,
     PATH_TABLE_COLUMNS,
@@ -18,11 +19,8 @@ from journeysim.analysis.paths import (
     customer_paths,
     join_path,
     paths_from_events,
-    read_path_table,
-    read_touch_log,
     split_path,
     validate_path_table,
-    write_path_table,
 )
 
 REFERENCE_NAME = "channelattribution_paths.csv"

@@ -17,7 +17,8 @@ from journeysim.config import config_dir, load_config
 from journeysim.cli.job import run_job
 from journeysim.analysis.metrics import KPI_DESCRIPTIONS
 from journeysim.cli.resume import matching_result, skip_completed_job
-from journeysim.cli.sweep import IncompleteSweepWarning, collect_main, collect_sweep, response_summary
+from journeysim.analysis.sweeps import response_summary
+from journeysim.cli.sweep import IncompleteSweepWarning, collect_main, collect_sweep
 
 TINY = [
     "run.horizon_days=10",

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import journeysim as js
+from journeysim.analysis.attribution_scores import misallocated_share
 from journeysim.cli.attribution import main
 from journeysim.studies.incrementality import (
     attribution_vs_truth,
@@ -20,12 +21,11 @@ from journeysim.studies.incrementality import (
     friction_incrementality,
     loyal_column,
     loyal_counts,
-    misallocated_share,
     paired_differences,
 )
 from journeysim.studies.removal import channel_removal_changes, friction_removal_changes, stranded_personas
 from journeysim.analysis.exact import solve
-from journeysim.analysis.paths import read_path_table
+from journeysim.analysis.path_files import read_path_table
 from journeysim.config import with_changes
 
 RUN = {"replications": 5, "seed": 3, "horizon_days": 60.0, "arrival_days": 30.0}

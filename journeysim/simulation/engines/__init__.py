@@ -1,0 +1,37 @@
+"""The engines, behind one interface (:class:`~.protocol.Engine`) returning one result type.
+
+``simpy`` runs everything (capacity queues, opening hours, referrals, finite markets);
+``vectorised`` runs queue-free journeys as numpy arrays with the same random numbers and the
+same records; :func:`select_engine` picks one (``auto``: the vectorised engine whenever it
+is exact for the scenario).
+"""
+
+from __future__ import annotations
+
+from journeysim.errors import ConfigError, Problem
+from journeysim.model.compiled import CompiledScenario
+from journeysim.simulation.engines.protocol import Engine, EngineRun
+from journeysim.simulation.engines.simpy_engine import SimPyJourneyEngine
+from journeysim.simulation.engines.vectorised import VectorisedJourneyEngine, unsupported_features
+
+__all__ = ["ENGINES", "Engine", "EngineRun", "SimPyJourneyEngine", "VectorisedJourneyEngine", "select_engine", "unsupported_features"]
+
+ENGINES = ("simpy", "vectorised", "auto")
+
+
+def select_engine(name: str, compiled: CompiledScenario) -> Engine:
+    """The engine object for ``name``; ``auto`` prefers the vectorised engine when it is exact."""
+    if name not in ENGINES:
+        raise ConfigError(Problem("run.engine", f"must be one of {', '.join(ENGINES)}, got {name!r}"))
+    if name == "simpy":
+        return SimPyJourneyEngine(compiled)
+    reasons = unsupported_features(compiled)
+    if name == "auto":
+        engine = SimPyJourneyEngine(compiled) if reasons else VectorisedJourneyEngine(compiled)
+        engine.selection_note = f"auto chose {engine.name}" + (f" ({'; '.join(reasons)})" if reasons else "")
+        return engine
+    if reasons:
+        raise ConfigError(
+            Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)}); use engine=simpy or engine=auto")
+        )
+    return VectorisedJourneyEngine(compiled)

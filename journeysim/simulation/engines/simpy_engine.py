@@ -30,6 +30,7 @@ import simpy
 
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals, market_members
+from journeysim.simulation.engines.protocol import EngineRun
 from journeysim.simulation.engines.staffed_channel import StaffedChannel
 from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.model.compiled import CompiledScenario
@@ -125,10 +126,8 @@ class SimPyJourneyEngine:
         replication_key: int,
         horizon_days: float,
         on_customers: Callable[[int], None] | None = None,
-    ) -> tuple[dict[str, np.ndarray], dict[str, list], dict[str, list]]:
-        """Simulate one replication.
-
-        Returns (event columns, customer columns, queue-visit columns): the inputs of
+    ) -> EngineRun:
+        """Simulate one replication: event, customer and queue-visit columns, the inputs of
         :func:`journeysim.simulation.records.events_table`, ``customers_table`` and ``queues_table``.
         """
         self._key = replication_key
@@ -169,7 +168,7 @@ class SimPyJourneyEngine:
         finally:
             if collecting:
                 gc.enable()
-        return self._recorder.columns(), self._state, self._queues
+        return EngineRun(self._recorder.columns(), self._state, self._queues)
 
     # -- customers entering ------------------------------------------------------------
 

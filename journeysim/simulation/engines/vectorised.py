@@ -31,6 +31,7 @@ from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import KIND_CODES, kind_quantile, quantile_table
 from journeysim.errors import ConfigError, Problem
+from journeysim.simulation.engines.protocol import EngineRun
 from journeysim.simulation.records import ADVANCE, ARRIVAL, CONVERTED, DROP, FRICTION_DROP, LOST, NONE, OPEN, ORGANIC, PAID, PURCHASE, STAY, TOUCH
 from journeysim.model.scenario import Scenario
 from journeysim.simulation.engines.post_purchase import RepeatPurchases
@@ -124,8 +125,8 @@ class VectorisedJourneyEngine:
         replication_key: int,
         horizon_days: float,
         on_customers: Callable[[int], None] | None = None,
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Simulate one replication; returns (event columns, customer columns) like the SimPy engine.
+    ) -> EngineRun:
+        """Simulate one replication; event and customer columns like the SimPy engine's (no queues).
 
         Events come grouped by customer, each customer's rows in recording order (sort them
         by time, stably, for the canonical order).
@@ -165,7 +166,7 @@ class VectorisedJourneyEngine:
         if purchases:
             buyer, buyer_key, purchase_days = (np.concatenate(column) for column in zip(*purchases))
             post_events, post_chunks = self._repeats.run(customers, buyer, buyer_key, purchase_days, horizon_days)
-        return self._event_columns(customers, chunks, purchase_value, post_events, post_chunks), customers
+        return EngineRun(self._event_columns(customers, chunks, purchase_value, post_events, post_chunks), customers)
 
     # -- the rounds ----------------------------------------------------------------------
 
