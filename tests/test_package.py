@@ -68,3 +68,15 @@ def test_an_exported_function_keeps_its_name_when_its_own_module_is_imported(tmp
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'simulat'"):
         js.simulat  # noqa: B018
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_docs_api_lists_every_public_name(namespace):
+    import importlib
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    section = page.split("## The package (`js.`)" if namespace == "journeysim" else f"## `{namespace}`\n", 1)
+    assert len(section) == 2, f"docs/api.md has no section for {namespace}"
+    listed = {line.split("`")[1] for line in section[1].split("\n## ", 1)[0].splitlines() if line.startswith("| `")}
+    assert listed == set(importlib.import_module(namespace).__all__)

@@ -39,6 +39,9 @@ class ExactSolution:
 
 
 def solve(scenario: Scenario | CompiledScenario) -> ExactSolution:
+    """The exact answer for every persona's pre-purchase journey: the absorbing chain over
+    (stage, previous channel), with conversion probability, expected touches and time, and
+    losses by stage (capacity queues, retargeting and referrals left out)."""
     compiled = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
     stages = compiled.stages[: compiled.n_journey_stages]
     rows, losses, transitions = [], [], {}

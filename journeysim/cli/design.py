@@ -60,8 +60,8 @@ def _describe(parameter: Parameter) -> str:
     return f"{parameter.key}={parameter.low:g}:{parameter.high:g}{suffix}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``journeysim-design sample ...`` and ``journeysim-design sensitivity ...``."""
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``journeysim-design``: the ``sample`` and ``sensitivity`` commands."""
     parser = argparse.ArgumentParser(prog="journeysim-design", description="Space-filling sweep designs and global sensitivity analysis.")
     commands = parser.add_subparsers(dest="command", required=True)
     param_help = "KEY=LOW:HIGH, KEY=LOW:HIGH:log, KEY=LOW:HIGH:int or KEY=A,B,C (repeat for each parameter)"
@@ -90,8 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sens.add_argument("--engine", default="auto", choices=("simpy", "vectorised", "auto"))
     sens.add_argument("--workers", type=int, default=1, help="processes evaluating points")
     sens.add_argument("--out", type=Path, default=Path("sensitivity"), help="output folder")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``journeysim-design sample ...`` and ``journeysim-design sensitivity ...``."""
+    args = parser().parse_args(argv)
     try:
         parameters = [parse_parameter(text) for text in args.param]
         if args.command == "sample":

@@ -35,6 +35,7 @@ def run_experiment_job(current: Scenario, settings: RunSettings, experiment: Exp
 
 
 def write_comparison(comparison: Comparison, folder: str | Path, *, summary: str | None = None, figures: bool = True) -> None:
+    """Write a comparison's tables, figures and summary into ``folder`` atomically; ``run.json`` last."""
     with AtomicOutput(folder) as out:
         out.write_csv(comparison.table, "comparison.csv")
         out.write_csv(comparison.per_replication, "comparison_by_replication.csv")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
 
-from journeysim.config import config_dir
+from journeysim.config import config_dir, register_schemas
 from journeysim.errors import ConfigError
 from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 
@@ -29,8 +29,13 @@ def report_config_error(error: ConfigError) -> None:
     print(f"journeysim: invalid configuration\n{error.render()}", file=sys.stderr)
 
 
+# The schemas in Hydra's ConfigStore (journeysim_schema/{scenario,run,output,experiment}), so a
+# config of one's own (--config-path) can type its nodes with them; ours are checked by load_job.
+register_schemas()
+
+
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def _main(cfg: DictConfig) -> None:
+def _main(cfg: Any) -> None:  # a composed DictConfig; the config room reads it
     from journeysim.cli.experiment_job import run_experiment_job
     from journeysim.cli.job import run_job
     from journeysim.cli.resume import load_job, skip_completed_job
@@ -39,17 +44,15 @@ def _main(cfg: DictConfig) -> None:
     folder = hydra_config.runtime.output_dir
     invalid_note = Path(folder) / INVALID_CONFIG_FILE
     invalid_note.unlink(missing_ok=True)  # left by an earlier run of this job, since fixed or not
-    output = cfg.get("output", {})
-    figures = bool(output.get("figures", True))
     try:
         loaded = load_job(cfg)  # validated once, for resume and for the run
         if skip_completed_job(cfg, folder, loaded):  # output.resume=true and the folder holds this job's complete result
             return
-        scenario, settings, experiment = loaded
-        if experiment is None:
-            job = run_job(scenario, settings, folder, write_events=bool(output.get("events", True)), figures=figures)
+        output = loaded.output
+        if loaded.experiment is None:
+            job = run_job(loaded.scenario, loaded.settings, folder, write_events=output.events, figures=output.figures)
         else:
-            job = run_experiment_job(scenario, settings, experiment, folder, figures=figures)
+            job = run_experiment_job(loaded.scenario, loaded.settings, loaded.experiment, folder, figures=output.figures)
     except ConfigError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
             report_config_error(error)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
-
-from journeysim.config import config_hash, load_config
+from journeysim.config import config_hash, load_config, output_settings_from_dict, plain_container
 from journeysim.errors import ConfigError
 from journeysim.outputs import COMPLETE_MARKER
 from journeysim.model.scenario import Scenario
-from journeysim.model.settings import RunSettings
+from journeysim.model.settings import OutputSettings, RunSettings
+from journeysim.simulation.runner import package_version
 
 # What a complete job folder holds besides run.json: a main job's KPIs per replication; an
 # experiment job's (journeysim experiment=NAME) both states per replication and the paired comparison.
@@ -28,7 +28,7 @@ EXPERIMENT_METRICS = "comparison_by_replication.csv"
 EXPERIMENT_COMPARISON = "comparison.csv"
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return float(a) == float(b)
     return a == b
@@ -58,7 +58,8 @@ def matching_experiment_result(folder: str | Path, current: Scenario, settings: 
     state), the same request (name, replications, adaptive rule, pairing, confidence), seed,
     horizon, arrival window, engine and package version, and every table it writes.
     """
-    from journeysim.studies.experiment import experiment_request, prepare_states
+
+    from journeysim.studies.experiment import experiment_request, prepare_states  # see _experiment
 
     assumed, future = prepare_states(current, experiment)
     expected = {
@@ -74,14 +75,13 @@ def matching_experiment_result(folder: str | Path, current: Scenario, settings: 
 def _complete_result(folder: Path, expected: Mapping[str, Any], settings: RunSettings, needed: set[str]) -> dict[str, Any] | None:
     """``run.json`` of ``folder`` if it records ``expected``, the run's horizon, arrival window,
     engine (unless ``auto``) and this package version, and lists every ``needed`` file, all present."""
-    from journeysim.simulation.runner import package_version
 
     try:
         meta = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     expected = {**expected, "horizon_days": settings.horizon_days, "arrival_days": settings.arrival_window_days, "journeysim_version": package_version()}
-    if any(key not in meta or not _same(meta[key], value) for key, value in expected.items()):
+    if any(key not in meta or not same_value(meta[key], value) for key, value in expected.items()):
         return None
     if settings.engine != "auto" and meta.get("engine") != settings.engine:
         return None
@@ -91,40 +91,64 @@ def _complete_result(folder: Path, expected: Mapping[str, Any], settings: RunSet
     return meta
 
 
-def load_job(cfg: DictConfig | Mapping[str, Any]) -> tuple[Scenario, RunSettings, Any]:
-    """The validated scenario, run settings and experiment (``None`` for a main job) of a
-    composed job config; raises :class:`ConfigError` naming every problem."""
-    scenario, settings = load_config(cfg)
-    spec = cfg.get("experiment")
-    if spec is None:
-        return scenario, settings, None
-    from omegaconf import OmegaConf
+@dataclass(frozen=True)
+class Job:
+    """A composed job config, validated: the scenario, run settings, what to write, and the
+    experiment (``None`` for a main job)."""
 
+    scenario: Scenario
+    settings: RunSettings
+    output: OutputSettings
+    experiment: Any = None
+
+
+def load_job(cfg: Any) -> Job:
+    """Validate a composed job config (a Hydra config or plain data); raises one
+    :class:`ConfigError` naming every problem of every node."""
+    container = plain_container(cfg)
+    problems = []
+    loaded: dict[str, Any] = {}
+    checks = (
+        ("model", lambda: load_config(container)),
+        ("output", lambda: output_settings_from_dict(container.get("output"))),
+        ("experiment", lambda: None if container.get("experiment") is None else _experiment(container["experiment"])),
+    )
+    for name, check in checks:
+        try:
+            loaded[name] = check()
+        except ConfigError as error:
+            problems += error.problems
+    if problems:
+        raise ConfigError(problems)
+    scenario, settings = loaded["model"]
+    return Job(scenario, settings, loaded["output"], loaded["experiment"])
+
+
+def _experiment(data: Any) -> Any:
+    # The studies (and scipy.stats) load only for experiment jobs: the sweep callback imports
+    # this module in the process that runs ``journeysim`` itself.
     from journeysim.studies.experiment import experiment_from_dict
 
-    plain = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else spec
-    return scenario, settings, experiment_from_dict(plain, path="experiment")
+    return experiment_from_dict(data, path="experiment")
 
 
-def skip_completed_job(cfg: DictConfig | Mapping[str, Any], folder: str | Path, job: tuple[Scenario, RunSettings, Any] | None = None) -> bool:
+def skip_completed_job(cfg: Any, folder: str | Path, job: Job | None = None) -> bool:
     """True (and says so) when ``output.resume`` is set and ``folder`` already holds this job's result.
 
     ``job`` is :func:`load_job` of ``cfg`` when the caller has it already (the command line
     validates once); otherwise it is loaded here, and an invalid configuration is never
     skipped (the job reports the problems). Main jobs and experiment jobs alike.
     """
-    output = cfg.get("output") or {}
-    if not output.get("resume", False):
-        return False
-    figures = bool(output.get("figures", True))
     try:
-        scenario, settings, experiment = job if job is not None else load_job(cfg)
-        if experiment is None:
-            meta = matching_result(folder, scenario, settings, write_events=bool(output.get("events", True)), figures=figures)
-        else:
-            meta = matching_experiment_result(folder, scenario, settings, experiment, figures=figures)
+        job = job if job is not None else load_job(cfg)
     except ConfigError:
         return False
+    if not job.output.resume:
+        return False
+    if job.experiment is None:
+        meta = matching_result(folder, job.scenario, job.settings, write_events=job.output.events, figures=job.output.figures)
+    else:
+        meta = matching_experiment_result(folder, job.scenario, job.settings, job.experiment, figures=job.output.figures)
     if meta is None:
         return False
     print(f"journeysim: skipped, {folder} already holds a complete result of this configuration (output.resume=true)")

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
 from journeysim.config import read_yaml
 from journeysim.errors import ConfigError
@@ -41,7 +40,7 @@ from journeysim.cli.resume import (
     EXPERIMENT_COMPARISON,
     EXPERIMENT_METRICS,
     JOB_METRICS,
-    _same,
+    same_value,
 )
 
 TABLE_NAME = "sweep"
@@ -197,7 +196,7 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
         if not (folder / EXPERIMENT_METRICS).is_file():
             return f"complete, but without {EXPERIMENT_METRICS} (not an experiment job's result)"
     for key, value in recorded.items():
-        if value is not None and key in meta and not _same(value, meta[key]):
+        if value is not None and key in meta and not same_value(value, meta[key]):
             return f"run.json holds {key}={meta[key]!r} but the job asks for {value!r} (an older result)"
     return ""
 
@@ -347,7 +346,7 @@ def write_sweep_table(table: pd.DataFrame, sweep_dir: Path, name: str = TABLE_NA
 class CollectSweep(Callback):
     """Hydra callback: at the end of a multirun, write the sweep table into the sweep folder."""
 
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:  # the composed config (a DictConfig)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         if not sweep_dir.is_dir():
             return

@@ -13,16 +13,16 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf import errors as oc_errors
 
 from journeysim.config.changes import apply_changes
 from journeysim.config.files import config_dir, named_configs, read_mapping
-from journeysim.config.schemas import SCHEMAS, RunSchema, ScenarioSchema, TouchpointOverrideSchema, TouchpointSchema
+from journeysim.config.schemas import SCHEMAS, OutputSchema, RunSchema, ScenarioSchema, TouchpointOverrideSchema, TouchpointSchema
 from journeysim.config.validation import build_run_settings, build_scenario
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
-from journeysim.model.settings import RunSettings
+from journeysim.model.settings import OutputSettings, RunSettings
 
 
 def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
@@ -48,8 +48,23 @@ def _type_touchpoint_table(schema: type, table: Any, path: str) -> dict[str, dic
 
 
 def run_settings_from_dict(data: Mapping[str, Any] | None = None, path: str = "run") -> RunSettings:
+    """Validate plain data (a ``run`` node) into :class:`~journeysim.model.settings.RunSettings`; missing fields take its defaults."""
     normalised = _typed_container(RunSchema, dict(data or {}), path)
     return build_run_settings(normalised, path=path)
+
+
+def output_settings_from_dict(data: Mapping[str, Any] | None = None, path: str = "output") -> OutputSettings:
+    """Validate the ``output`` node (unknown switches and non-boolean values are errors)."""
+    normalised = _typed_container(OutputSchema, dict(data or {}), path)
+    return OutputSettings(**normalised)
+
+
+def plain_container(cfg: Any) -> Any:
+    """A composed Hydra config (or any node of one) as plain dicts and lists, resolved; plain
+    data passes through. The command line hands its config to the rest of the package so."""
+    if isinstance(cfg, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(cfg, resolve=True)
+    return cfg
 
 
 def load_scenario(name_or_path: str | Path = "retail_omnichannel", changes: Mapping[str, Any] | None = None) -> Scenario:
@@ -91,7 +106,7 @@ def with_changes(scenario: Scenario, changes: Mapping[str, Any], *, path: str = 
 
 def load_config(cfg: DictConfig | Mapping[str, Any]) -> tuple[Scenario, RunSettings]:
     """Validate a composed Hydra config (with ``scenario`` and ``run`` nodes)."""
-    container = cfg if isinstance(cfg, Mapping) and not isinstance(cfg, DictConfig) else OmegaConf.to_container(cfg, resolve=True)
+    container = plain_container(cfg)
     problems: list[Problem] = []
     scenario = settings = None
     try:
@@ -122,6 +137,7 @@ def _typed_container(schema: type, data: Any, path: str) -> dict[str, Any]:
 
 
 _CONVERSION = re.compile(r"Value '(?P<value>.*?)'(?: of type '\w+')? could not be converted to (?P<type>\w+)")
+_NOT_BOOL = re.compile(r"Value '(?P<value>.*?)' is not a valid bool")
 _NOT_IN = re.compile(r"Key '(?P<key>[^']*)' not in '(?P<schema>\w+)'")
 
 
@@ -137,6 +153,9 @@ def _problem_from_omegaconf(error: oc_errors.OmegaConfBaseException, path: str) 
     if match:
         wanted = {"Float": "a number", "Integer": "a whole number", "Boolean": "true or false", "String": "text"}
         return Problem(where, f"must be {wanted.get(match['type'], match['type'])}, got {match['value']!r}")
+    match = _NOT_BOOL.search(text)
+    if match:
+        return Problem(where, f"must be true or false, got {match['value']!r}")
     match = _NOT_IN.search(text)
     if match:
         schema = {cls.__name__: cls for cls in SCHEMAS}.get(match["schema"])

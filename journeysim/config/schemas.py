@@ -14,6 +14,9 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING
 
+from journeysim.model.scenario import Advocacy, ChannelSwitch, Loyalty, QueuePolicy
+from journeysim.model.settings import OutputSettings, RunSettings
+
 
 @dataclass
 class DistributionSchema:
@@ -44,9 +47,9 @@ class ScheduleSchema:
 
 @dataclass
 class QueueSchema:
-    renege_loss_probability: float = 0.5
-    renege_emotion: float = -0.5
-    target_wait_days: float = 20 / 1440
+    renege_loss_probability: float = QueuePolicy.renege_loss_probability
+    renege_emotion: float = QueuePolicy.renege_emotion
+    target_wait_days: float = QueuePolicy.target_wait_days
 
 
 @dataclass
@@ -92,15 +95,15 @@ class LoyaltySchema:
     rate_shape: Optional[float] = None
     churn_probability: float = MISSING
     churn_concentration: Optional[float] = None
-    satisfaction_churn_slope: float = 0.0
-    loyal_after_repeats: int = 2
+    satisfaction_churn_slope: float = Loyalty.satisfaction_churn_slope
+    loyal_after_repeats: int = Loyalty.loyal_after_repeats
 
 
 @dataclass
 class AdvocacySchema:
     probability: float = MISSING
     referral_rate_per_day: float = MISSING
-    satisfaction_threshold: float = 0.0
+    satisfaction_threshold: float = Advocacy.satisfaction_threshold
 
 
 @dataclass
@@ -121,8 +124,8 @@ class PersonaSchema:
 
 @dataclass
 class ChannelSwitchSchema:
-    friction: float = 0.0
-    between_modes_only: bool = False
+    friction: float = ChannelSwitch.friction
+    between_modes_only: bool = ChannelSwitch.between_modes_only
 
 
 @dataclass
@@ -179,20 +182,48 @@ class ScenarioSchema:
 
 @dataclass
 class RunSchema:
-    seed: int = 42
-    horizon_days: float = 90.0
-    arrival_days: Optional[float] = None
-    replications: int = 1
-    progress: bool = True
-    engine: str = "auto"
-    workers: int = 1
+    # The defaults are the model's own (RunSettings): one source for the Python API, the
+    # schema and docs/configuration.md. configs/config.yaml sets the command line's.
+    seed: int = RunSettings.seed
+    horizon_days: float = RunSettings.horizon_days
+    arrival_days: Optional[float] = RunSettings.arrival_days
+    replications: int = RunSettings.replications
+    progress: bool = RunSettings.progress
+    engine: str = RunSettings.engine
+    workers: int = RunSettings.workers
+
+
+@dataclass
+class AdaptiveSchema:
+    """An adaptive study's stopping rule: add ``batch`` paired replications at a time until the
+    interval of ``kpi`` (for ``persona``) is at most ``target_half_width`` wide on each side."""
+
+    kpi: str = "conversion_rate"
+    persona: str = "all"
+    target_half_width: float = 0.002
+    max_replications: int = 200
+    batch: int = 5
+
+
+@dataclass
+class ExperimentSchema:
+    """A named current-vs-future study (``configs/experiment/NAME.yaml``)."""
+
+    name: str = MISSING
+    question: str = ""
+    changes: Dict[str, Any] = field(default_factory=dict)  # a partial scenario: the future state
+    assumptions: Dict[str, Any] = field(default_factory=dict)  # applied to both states first
+    replications: int = 20
+    adaptive: Optional[AdaptiveSchema] = None
+    independent: bool = False  # True: the future state gets its own seed (no common random numbers)
+    confidence: float = 0.95
 
 
 @dataclass
 class OutputSchema:
-    events: bool = True  # write events.parquet (the full event log)
-    figures: bool = True  # write the figures (PNG)
-    resume: bool = False  # skip a job whose folder already holds its complete result
+    events: bool = OutputSettings.events  # write events.parquet (the full event log)
+    figures: bool = OutputSettings.figures  # write the figures (PNG)
+    resume: bool = OutputSettings.resume  # skip a job whose folder already holds its complete result
 
 
 SCHEMAS = (
@@ -214,17 +245,23 @@ SCHEMAS = (
     ScenarioSchema,
     RunSchema,
     OutputSchema,
+    AdaptiveSchema,
+    ExperimentSchema,
 )
 
 
 def register_schemas() -> None:
-    """Register the schemas in Hydra's ConfigStore (``journeysim_schema/scenario``, ``run``, ``output``).
+    """Register the schemas in Hydra's ConfigStore: ``journeysim_schema/scenario``, ``run``,
+    ``output`` and ``experiment``.
 
-    ``configs/config.yaml`` lists them in its defaults, so a composed job config is checked
-    against them (an unknown ``run.*`` or ``output.*`` key fails at composition)."""
+    The ``journeysim`` command registers them before composing, so a config of one's own
+    (``--config-path``) can type its nodes with them (``- journeysim_schema/run@run`` in its
+    defaults list). journeysim's own jobs are checked by :func:`journeysim.cli.resume.load_job`
+    against the same schemas, with messages that name each path and value."""
     from hydra.core.config_store import ConfigStore
 
     store = ConfigStore.instance()
     store.store(group="journeysim_schema", name="scenario", node=ScenarioSchema)
     store.store(group="journeysim_schema", name="run", node=RunSchema)
     store.store(group="journeysim_schema", name="output", node=OutputSchema)
+    store.store(group="journeysim_schema", name="experiment", node=ExperimentSchema)

@@ -105,6 +105,7 @@ class CompiledScenario:
 # Long: a flat fill of every array, one block per scenario section, in the order the
 # dataclass lists them; splitting it would only move the blocks apart.
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
+    """The scenario as arrays indexed [persona, stage, channel]: what engines and the exact solver read, with friction already applied."""
     stages, channels, personas = scenario.stages, scenario.channel_names, scenario.persona_names
     shape = (len(personas), len(stages), len(channels))
     available = np.zeros(shape, dtype=bool)

@@ -1,4 +1,4 @@
-"""Run settings: seed, horizon, arrival window and replications of a simulation run."""
+"""Run settings (seed, horizon, arrival window, replications, engine) and what a job writes."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ class RunSettings:
     @property
     def arrival_window_days(self) -> float:
         return self.horizon_days if self.arrival_days is None else self.arrival_days
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """What a command-line job writes besides its tables: the event log, the figures; and
+    whether a job whose folder already holds its complete result is skipped (re-run sweeps)."""
+
+    events: bool = True
+    figures: bool = True
+    resume: bool = False

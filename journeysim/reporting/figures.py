@@ -92,6 +92,7 @@ def journey_map_figure(touchpoints: pd.DataFrame, stages: Sequence[str], channel
 
 
 def save(figure: Figure, path: str | Path, dpi: int = 120) -> None:
+    """Write ``figure`` to ``path`` (PNG)."""
     figure.savefig(path, dpi=dpi)
 
 

@@ -83,6 +83,7 @@ def queue_text(queues: pd.DataFrame) -> str:
 
 
 def run_summary(title: str, metrics: pd.DataFrame, funnel: pd.DataFrame, notes: list[str] | None = None, queues: pd.DataFrame | None = None) -> str:
+    """The main job's printed summary (and ``summary.txt``): title, notes, funnel, KPIs per persona and queues."""
     rule = "=" * max(40, len(title))
     parts = [title, rule, "", "Funnel (share of arrivals reaching each stage)", funnel_text(funnel), "", "KPIs", kpi_text(metrics)]
     if queues is not None and len(queues):

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from journeysim.analysis import metrics as m
 from journeysim.analysis.metrics import ALL
+from journeysim.config.schemas import AdaptiveSchema
 from journeysim.config import config_hash, plain_data, run_settings_from_dict, with_changes
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import compile_scenario
@@ -57,11 +58,11 @@ class Adaptive:
     difference of ``kpi`` (for ``persona``) has a half-width of at most ``target_half_width``,
     or ``max_replications`` is reached."""
 
-    kpi: str = "conversion_rate"
-    persona: str = ALL
-    target_half_width: float = 0.002
-    max_replications: int = 200
-    batch: int = 5
+    kpi: str = AdaptiveSchema.kpi
+    persona: str = AdaptiveSchema.persona
+    target_half_width: float = AdaptiveSchema.target_half_width
+    max_replications: int = AdaptiveSchema.max_replications
+    batch: int = AdaptiveSchema.batch
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "adaptive") -> Adaptive:

@@ -24,6 +24,7 @@ from journeysim.studies.comparison import (
     plain_data,
 )
 from journeysim.config import default_run_node, experiment_names, read_experiment_file, run_settings_from_dict
+from journeysim.config.schemas import ExperimentSchema
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
@@ -34,13 +35,13 @@ class Experiment:
     """A future state defined as changes to the current one, and how to measure it."""
 
     name: str
-    question: str = ""
+    question: str = ExperimentSchema.question
     changes: Mapping[str, Any] = field(default_factory=dict)
     assumptions: Mapping[str, Any] = field(default_factory=dict)
-    replications: int = 20
+    replications: int = ExperimentSchema.replications
     adaptive: Adaptive | None = None
-    independent: bool = False
-    confidence: float = 0.95
+    independent: bool = ExperimentSchema.independent
+    confidence: float = ExperimentSchema.confidence
 
 
 def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> Experiment:
@@ -52,7 +53,7 @@ def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> E
     name = data.get("name")
     if not isinstance(name, str) or not name:
         problems.append(Problem(f"{path}.name", f"is required text, got {name!r}"))
-    if not isinstance(data.get("question", ""), str):
+    if not isinstance(data.get("question", ExperimentSchema.question), str):
         problems.append(Problem(f"{path}.question", f"must be text, got {data.get('question')!r}"))
     changes = data.get("changes") or {}
     if not isinstance(changes, Mapping):
@@ -60,10 +61,10 @@ def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> E
     assumptions = data.get("assumptions") or {}
     if not isinstance(assumptions, Mapping):
         problems.append(Problem(f"{path}.assumptions", f"must map scenario fields to values for both states, got {assumptions!r}"))
-    replications = data.get("replications", 20)
+    replications = data.get("replications", ExperimentSchema.replications)
     if not isinstance(replications, int) or isinstance(replications, bool) or replications < 2:
         problems.append(Problem(f"{path}.replications", f"must be a whole number >= 2, got {replications!r}"))
-    confidence = data.get("confidence", 0.95)
+    confidence = data.get("confidence", ExperimentSchema.confidence)
     if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         problems.append(Problem(f"{path}.confidence", f"must be a number in (0, 1), got {confidence!r}"))
     if not isinstance(data.get("independent", False), bool):

@@ -52,6 +52,8 @@ def test_overrides_reach_the_run(tmp_path):
         ("scenario.personas.digital_native.share=0.9", "scenario.personas: shares must sum to 1, got 1.45"),
         ("run.horizon_days=-5", "run.horizon_days: must be > 0, got -5"),
         ("scenario.touchpoints.awareness.social.advance=lots", "scenario.touchpoints.awareness.social.advance: must be a number, got 'lots'"),
+        ("output.events=maybe", "output.events: must be true or false, got 'maybe'"),
+        ("run.seed=abc", "run.seed: must be a whole number, got 'abc'"),
     ],
 )
 def test_invalid_values_exit_2_without_traceback(tmp_path, override, message):
@@ -82,3 +84,25 @@ def test_failed_run_leaves_earlier_results_untouched(tmp_path, monkeypatch):
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     assert after == before
     assert not list(folder.glob(".partial-*"))
+
+
+def test_a_config_of_ones_own_can_type_its_nodes_with_the_registered_schemas(tmp_path):
+    """``journeysim --config-path DIR``: the command registers journeysim_schema/* in Hydra's
+    ConfigStore, so a user's config that lists journeysim_schema/run is typed at composition."""
+    own = tmp_path / "conf"
+    (own / "scenario").mkdir(parents=True)
+    from journeysim.config import config_dir
+
+    (own / "scenario" / "retail_omnichannel.yaml").write_text((config_dir() / "scenario" / "retail_omnichannel.yaml").read_text())
+    (own / "config.yaml").write_text(
+        "defaults:\n  - journeysim_schema/run@run\n  - journeysim_schema/output@output\n  - scenario: retail_omnichannel\n  - _self_\n"
+        "run:\n  horizon_days: 10\n  progress: false\noutput:\n  figures: false\n"
+    )
+    run_dir = tmp_path / "run"
+    done = journeysim("--config-path", str(own), "scenario.arrival_rate_per_day=20", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert meta["horizon_days"] == 10 and meta["seed"] == 42  # the schema's default seed filled in
+    assert not (run_dir / "funnel.png").exists()
+    typed = journeysim("--config-path", str(own), "run.seed=abc", f"hydra.run.dir={tmp_path / 'bad'}", cwd=tmp_path)
+    assert typed.returncode != 0 and "run.seed" in typed.stderr and "Integer" in typed.stderr

@@ -114,6 +114,7 @@ def as_overrides(changes: Mapping[str, Any], prefix: str = "scenario") -> list[s
 
 
 def total_spend_per_day(scenario: Scenario) -> float:
+    """The scenario's paid-media spend per day over all channels (``spend_per_day``, plans aside)."""
     return float(sum(spend_per_day(scenario).values()))
 
 
