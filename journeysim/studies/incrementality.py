@@ -33,7 +33,7 @@ from journeysim.model.compiled import compile_scenario
 from journeysim.errors import ConfigError, Problem
 from journeysim.analysis.paths import paths_from_events
 from journeysim.studies.removal import (
-    _removal_note,
+    removal_note,
     candidate_channels,
     channel_removal_changes,
     friction_removal_changes,
@@ -218,7 +218,7 @@ def _channel_table(scenario: Scenario, plan: _Plan, full: pd.DataFrame, channels
         row.update(_summary(per_replication))
         row["removed_conversions"] = row["baseline_conversions"] - row["incremental_conversions"]
         row["replications"] = plan.replications
-        row["note"] = _removal_note(scenario, channel, stranded)
+        row["note"] = removal_note(scenario, channel, stranded)
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:

@@ -104,7 +104,7 @@ def _own_touchpoints(source: Mapping[str, Any], persona: str, channel: str) -> d
     return cells
 
 
-def _removal_note(scenario: Scenario, channel: str, stranded: Mapping[str, tuple[str, ...]]) -> str:
+def removal_note(scenario: Scenario, channel: str, stranded: Mapping[str, tuple[str, ...]]) -> str:
     notes = []
     if channel == scenario.word_of_mouth_channel:
         notes.append("word-of-mouth channel: removed as nobody recommending (advocacy probability 0)")
