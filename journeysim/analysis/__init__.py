@@ -3,7 +3,8 @@
 KPIs (:mod:`.metrics`), the exact absorbing-chain solver (:mod:`.exact`), closed forms
 (:mod:`.queueing`, :mod:`.diffusion`), paired statistics (:mod:`.paired`), per-channel tables
 (:mod:`.channels`), capacity tables (:mod:`.queues`), attribution models and their scores
-(:mod:`.attribution`, :mod:`.attribution_scores`), path tables and their files
+(:mod:`.attribution` with :mod:`.attribution_rules`, :mod:`.attribution_markov` and
+:mod:`.attribution_shapley`; :mod:`.attribution_scores`), path tables and their files
 (:mod:`.paths`, :mod:`.path_files`) and sweep summaries (:mod:`.sweeps`).
 """
 
@@ -17,6 +18,15 @@ from journeysim._lazy import lazy_exports
 EXPORTS = {
     "ALL": "journeysim.analysis.metrics",
     "attribute_all": "journeysim.analysis.attribution",
+    "first_touch": "journeysim.analysis.attribution_rules",
+    "last_touch": "journeysim.analysis.attribution_rules",
+    "last_non_direct": "journeysim.analysis.attribution_rules",
+    "linear": "journeysim.analysis.attribution_rules",
+    "time_decay": "journeysim.analysis.attribution_rules",
+    "position_based": "journeysim.analysis.attribution_rules",
+    "markov": "journeysim.analysis.attribution_markov",
+    "markov_removal_effects": "journeysim.analysis.attribution_markov",
+    "shapley": "journeysim.analysis.attribution_shapley",
     "channel_table": "journeysim.analysis.channels",
     "comparison_table": "journeysim.analysis.paired",
     "cost_per_acquisition": "journeysim.analysis.metrics",
@@ -44,6 +54,9 @@ EXPORTS = {
 
 if TYPE_CHECKING:
     from journeysim.analysis.attribution import attribute_all, MODEL_NAMES
+    from journeysim.analysis.attribution_markov import markov, markov_removal_effects
+    from journeysim.analysis.attribution_rules import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
+    from journeysim.analysis.attribution_shapley import shapley
     from journeysim.analysis.channels import channel_table
     from journeysim.analysis.exact import ExactSolution, solve
     from journeysim.analysis.metrics import ALL, cost_per_acquisition, dropoff_by_stage, funnel, KPI_DESCRIPTIONS, kpi_table, loyalty_timeline, profit, replication_summary, return_on_spend, total_cost, touchpoint_table
