@@ -18,11 +18,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from journeysim.studies.comparison import future_seed, future_state, paired_engine, state_kpis
-from journeysim.config import load_scenario
-from journeysim.studies.experiment import experiment_names, load_experiment
 from journeysim.analysis.metrics import ALL
+from journeysim.config import experiment_names, load_scenario
 from journeysim.model.settings import RunSettings
+from journeysim.simulation import ReplicationRunner
+from journeysim.studies.comparison import future_seed, future_state, paired_engine
+from journeysim.studies.experiment import load_experiment
 
 MAIN_KPIS = (
     "conversion_rate", "friction_loss_rate", "satisfaction", "revenue_per_arrival",
@@ -58,9 +59,9 @@ def benchmark(replications: int = 20, seed: int = 42, horizon_days: float | None
         future = future_state(current, experiment.changes, path=f"{name}.changes")
         settings = replace(settings, engine=paired_engine(settings.engine, current, future))
         if settings not in current_runs:  # experiments with the same run settings share the current state's runs
-            current_runs[settings] = state_kpis(current, settings, replications)
-        crn = state_kpis(future, settings, replications, seed=future_seed(seed, False))
-        independent = state_kpis(future, settings, replications, seed=future_seed(seed, True))
+            current_runs[settings] = ReplicationRunner(current, settings).kpis(replications)
+        crn = ReplicationRunner(future, settings, future_seed(seed, False)).kpis(replications)
+        independent = ReplicationRunner(future, settings, future_seed(seed, True)).kpis(replications)
         kpis = [k for k in MAIN_KPIS if k in crn]
         frames.append(difference_variances(current_runs[settings], crn, independent, kpis).assign(experiment=name))
     table = pd.concat(frames, ignore_index=True)

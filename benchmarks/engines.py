@@ -30,12 +30,10 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from journeysim.config import load_scenario
-from journeysim.config import scenario_from_dict
-from journeysim.simulation.engines.vectorised import journey_only
+from journeysim.config import load_scenario, scenario_from_dict, with_changes
 from journeysim.model.scenario import Scenario
+from journeysim.simulation.engines.vectorised import journey_only
 from journeysim.simulation.runner import simulate
-from journeysim.config import with_changes
 
 ENGINES = ("baseline", "simpy", "vectorised")
 HORIZON_DAYS = 90.0
@@ -280,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    from benchmarks.engines import main as bench_main  # so the measuring processes import this module by name
+    from benchmarks.engines import (
+        main as bench_main,  # so the measuring processes import this module by name
+    )
 
     bench_main()

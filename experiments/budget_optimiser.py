@@ -18,10 +18,10 @@ import argparse
 from pathlib import Path
 
 import journeysim as js
-from journeysim.studies.budget.by_channel import channel_comparison
-from journeysim.studies.budget import OBJECTIVES, optimise_budget
 from journeysim.outputs import AtomicOutput
 from journeysim.reporting.figures import save
+from journeysim.studies.budget import OBJECTIVES, optimise_budget
+from journeysim.studies.budget.by_channel import channel_comparison
 
 
 def parse_bounds(items: list[str]) -> dict[str, tuple[float, float | None]]:

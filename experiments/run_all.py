@@ -15,7 +15,8 @@ from pathlib import Path
 
 import journeysim as js
 from journeysim.cli.experiment_job import write_comparison
-from journeysim.studies.experiment import experiment_names, load_experiment, run_experiment
+from journeysim.config import experiment_names
+from journeysim.studies.experiment import load_experiment, run_experiment
 
 
 def main(argv: list[str] | None = None) -> None:

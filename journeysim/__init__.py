@@ -64,21 +64,51 @@ SUBPACKAGES = ('model', 'config', 'analysis', 'simulation', 'studies', 'reportin
 if TYPE_CHECKING:
     from journeysim.analysis.exact import ExactSolution, solve
     from journeysim.analysis.metrics import kpi_table
-    from journeysim.config import load_config, load_scenario, run_settings_from_dict, scenario_from_dict, with_changes
+    from journeysim.config import (
+        load_config,
+        load_scenario,
+        run_settings_from_dict,
+        scenario_from_dict,
+        with_changes,
+    )
     from journeysim.errors import ConfigError, Problem
     from journeysim.model.distributions import Distribution
-    from journeysim.model.scenario import Channel, effective_friction, Persona, Scenario, Touchpoint
+    from journeysim.model.scenario import (
+        Channel,
+        Persona,
+        Scenario,
+        Touchpoint,
+        effective_friction,
+    )
     from journeysim.model.settings import RunSettings
     from journeysim.simulation.replications import ReplicationRunner
-    from journeysim.simulation.runner import simulate, SimulationResult
+    from journeysim.simulation.runner import SimulationResult, simulate
     from journeysim.simulation.streaming import simulate_to_parquet
     from journeysim.studies.budget.by_channel import channel_comparison
     from journeysim.studies.budget.changes import cut_total, scale, shift
     from journeysim.studies.budget.optimiser import BudgetOptimisation, optimise_budget
-    from journeysim.studies.comparison import Adaptive, compare, Comparison, future_state
+    from journeysim.studies.comparison import (
+        Adaptive,
+        Comparison,
+        compare,
+        future_state,
+    )
     from journeysim.studies.experiment import load_experiment, run_experiment
-    from journeysim.studies.incrementality import attribution_vs_truth, AttributionStudy, channel_incrementality, friction_incrementality
+    from journeysim.studies.incrementality import (
+        AttributionStudy,
+        attribution_vs_truth,
+        channel_incrementality,
+        friction_incrementality,
+    )
 
 __all__ = sorted(EXPORTS)
-__version__ = "0.2.0"
-__getattr__, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)
+_exported, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # One source: pyproject.toml's version as installed, which every run.json records too.
+        from journeysim.outputs import package_version
+
+        return package_version()
+    return _exported(name)

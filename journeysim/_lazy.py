@@ -3,14 +3,14 @@
 ``import journeysim`` (and the ``journeysim`` command, and every Hydra job) should not pay for
 plotting, statistics and optimisation modules it may never touch, so the package index and
 the rooms' namespaces list their public names with the module that defines each, and import
-that module when a name is first looked up.
+that module when a name is first looked up. No namespace exports a name that is also one of
+its submodules (tests/architecture checks it): importing that submodule would rebind the name.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,18 +36,4 @@ def lazy_exports(
     def __dir__() -> list[str]:
         return sorted({*vars(namespace), *exports, *submodules})
 
-    namespace.__class__ = _keeping(exports)
     return __getattr__, __dir__
-
-
-def _keeping(exports: Mapping[str, str]) -> type[types.ModuleType]:
-    class LazyPackage(types.ModuleType):
-        def __setattr__(self, name: str, value: Any) -> None:
-            # Importing a submodule binds it as the package's attribute of the same name; when
-            # the package exports a function of that name from that very module, keep the
-            # function, as an eager ``from .module import name`` would.
-            if isinstance(value, types.ModuleType) and exports.get(name) == value.__name__:
-                return
-            super().__setattr__(name, value)
-
-    return LazyPackage

@@ -12,6 +12,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +70,39 @@ class AtomicOutput:
         self.staging = None
 
 
-def write_text_atomically(path: str | Path, text: str) -> None:
-    """Write one text file so that readers see the old content or the new, never a part."""
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A staging file beside ``path`` that replaces it when the block succeeds: readers see
+    the old file or the new one, never a part, and a failure leaves ``path`` as it was.
+    ``with replacing(target) as staged: frame.to_csv(staged)``. The new file keeps the old
+    one's permissions (ordinary ones for a new file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    staged = Path(name)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        yield staged
+        # mkstemp creates owner-only files; results are ordinary data.
+        os.chmod(staged, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(staged, path)
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write one text file so that readers see the old content or the new, never a part."""
+    with replacing(path) as staged:
+        staged.write_text(text, encoding="utf-8")
 
 
 def is_complete(folder: str | Path) -> bool:
     return (Path(folder) / COMPLETE_MARKER).is_file()
+
+
+def package_version() -> str:
+    """The installed journeysim version, as every ``run.json`` records it (``0+unknown`` from a bare checkout)."""
+    try:
+        return metadata.version("journeysim")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

@@ -50,19 +50,16 @@ def test_rooms_are_attributes_of_the_package():
         assert isinstance(getattr(js, room), types.ModuleType) and getattr(js, room).__name__ == f"journeysim.{room}"
 
 
-def test_an_exported_function_keeps_its_name_when_its_own_module_is_imported(tmp_path):
-    # Importing a submodule binds it as the package attribute of the same name; a lazy package
-    # that exports a function of that name from that module keeps the function.
-    package = tmp_path / "lazypkg"
-    package.mkdir()
-    (package / "__init__.py").write_text(
-        "from journeysim._lazy import lazy_exports\n"
-        "EXPORTS = {'helper': 'lazypkg.helper'}\n"
-        "__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)\n"
-    )
-    (package / "helper.py").write_text("def helper():\n    return 42\n")
-    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import lazypkg; import lazypkg.helper; print(type(lazypkg.helper).__name__, lazypkg.helper())"
-    assert _fresh(code) == "function 42"
+def test_no_namespace_exports_the_name_of_one_of_its_submodules():
+    # Importing a submodule binds it as the package attribute of the same name, which would
+    # shadow an exported function of that name.
+    import importlib
+    import pkgutil
+
+    for namespace in NAMESPACES:
+        package = importlib.import_module(namespace)
+        submodules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+        assert not submodules & set(package.__all__), namespace
 
 
 def test_an_unknown_name_is_an_attribute_error():
@@ -80,3 +77,11 @@ def test_docs_api_lists_every_public_name(namespace):
     assert len(section) == 2, f"docs/api.md has no section for {namespace}"
     listed = {line.split("`")[1] for line in section[1].split("\n## ", 1)[0].splitlines() if line.startswith("| `")}
     assert listed == set(importlib.import_module(namespace).__all__)
+
+
+def test_version_is_the_one_in_pyproject():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert js.__version__ == pyproject["project"]["version"], "reinstall (pip install -e .) after a version bump"

@@ -53,15 +53,39 @@ EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from journeysim.analysis.attribution import attribute_all, MODEL_NAMES
+    from journeysim.analysis.attribution import MODEL_NAMES, attribute_all
     from journeysim.analysis.attribution_markov import markov, markov_removal_effects
-    from journeysim.analysis.attribution_rules import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
+    from journeysim.analysis.attribution_rules import (
+        first_touch,
+        last_non_direct,
+        last_touch,
+        linear,
+        position_based,
+        time_decay,
+    )
     from journeysim.analysis.attribution_shapley import shapley
     from journeysim.analysis.channels import channel_table
     from journeysim.analysis.exact import ExactSolution, solve
-    from journeysim.analysis.metrics import ALL, cost_per_acquisition, dropoff_by_stage, funnel, KPI_DESCRIPTIONS, kpi_table, loyalty_timeline, profit, replication_summary, return_on_spend, total_cost, touchpoint_table
+    from journeysim.analysis.metrics import (
+        ALL,
+        KPI_DESCRIPTIONS,
+        cost_per_acquisition,
+        dropoff_by_stage,
+        funnel,
+        kpi_table,
+        loyalty_timeline,
+        profit,
+        replication_summary,
+        return_on_spend,
+        total_cost,
+        touchpoint_table,
+    )
     from journeysim.analysis.paired import comparison_table, paired_statistics
-    from journeysim.analysis.path_files import read_path_table, read_touch_log, write_path_table
+    from journeysim.analysis.path_files import (
+        read_path_table,
+        read_touch_log,
+        write_path_table,
+    )
     from journeysim.analysis.paths import paths_from_events
     from journeysim.analysis.queues import queue_table
     from journeysim.analysis.sweeps import response_summary

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from journeysim.analysis.attribution_markov import markov
-from journeysim.analysis.attribution_rules import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
+from journeysim.analysis.attribution_rules import (
+    first_touch,
+    last_non_direct,
+    last_touch,
+    linear,
+    position_based,
+    time_decay,
+)
 from journeysim.analysis.attribution_shapley import shapley
 
 MODEL_NAMES = (

@@ -20,9 +20,6 @@ def positive_shares(incremental: pd.Series) -> pd.Series:
     return positive / total if total > 0 else positive * np.nan
 
 
-# ---------------------------------------------------------------- friction removal
-
-
 def misallocated_share(credit_share: Sequence[float], truth_share: Sequence[float]) -> float:
     """0.5 * sum |credit share - truth share|: the share of credit given to the wrong channels
     (0 = the truth's split, 1 = every credit on channels with no true effect)."""

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from journeysim.analysis.metrics import cost_per_acquisition, ratio, return_on_spend, staff_cost_per_customer, total_cost
+from journeysim.analysis.metrics import (
+    cost_per_acquisition,
+    ratio,
+    return_on_spend,
+    staff_cost_per_customer,
+    total_cost,
+)
 from journeysim.analysis.paired import COMPARISON_COLUMNS, paired_statistics
 from journeysim.model.media import PAID_INDEX_OFFSET
 from journeysim.model.scenario import Scenario

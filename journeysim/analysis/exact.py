@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journeysim.model.compiled import CONVERTED, CompiledScenario, compile_scenario
 from journeysim.analysis.metrics import ALL
+from journeysim.model.compiled import CONVERTED, CompiledScenario, compile_scenario
 from journeysim.model.scenario import Scenario
 
 

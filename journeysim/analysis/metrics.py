@@ -235,6 +235,11 @@ def return_on_spend(revenue: pd.Series, total: pd.Series) -> pd.Series:
     return ratio(revenue, total)
 
 
+def loyal_customers(kpis: pd.DataFrame) -> pd.Series:
+    """Converted customers who reached loyalty, a count, from KPI table rows (loyalty rate x converted)."""
+    return (kpis["loyalty_rate"].fillna(0.0) * kpis["converted"]).round().astype(np.float64)
+
+
 def profit(revenue, total):
     """Revenue - total cost (before the cost of goods sold, which the model does not know)."""
     return revenue - total

@@ -11,9 +11,7 @@ import csv
 import math
 import os
 import re
-import tempfile
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -30,6 +28,7 @@ from journeysim.analysis.paths import (
     paths_from_events,
     split_path,
 )
+from journeysim.outputs import replacing
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
@@ -193,24 +192,14 @@ def write_path_table(path_table: pd.DataFrame, file_path: str | os.PathLike, sep
     if sep not in FIELD_SEPARATORS:
         raise ValueError(f"sep must be one of ';', ',' or a tab, got {sep!r}")
     channel_lists = path_channels(path_table)
-    target = Path(file_path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter=sep, lineterminator="\n")
-            writer.writerow(PATH_TABLE_COLUMNS)
-            numbers = path_table[list(PATH_TABLE_COLUMNS[1:])].to_numpy(dtype=float)
-            for channels, row in zip(channel_lists, numbers):
-                writer.writerow([join_path(channels), *(repr(float(value)) for value in row)])
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates owner-only files; a path table is ordinary data.
-        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with replacing(file_path) as staged, open(staged, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=sep, lineterminator="\n")
+        writer.writerow(PATH_TABLE_COLUMNS)
+        numbers = path_table[list(PATH_TABLE_COLUMNS[1:])].to_numpy(dtype=float)
+        for channels, row in zip(channel_lists, numbers):
+            writer.writerow([join_path(channels), *(repr(float(value)) for value in row)])
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _parse_timestamp(text: str, numeric: bool, where: str) -> float:
@@ -246,7 +235,7 @@ def read_touch_log(
     Each line is one touch. ``converted`` marks the touch at which the customer converted and
     ``value`` its order value (empty means 0). A customer's path is its touches ordered by
     timestamp (ties keep file order) up to its first converting touch, exactly as
-    :func:`customer_paths` treats a purchase. Timestamps are all numbers or all ISO dates.
+    :func:`journeysim.analysis.paths.customer_paths` treats a purchase. Timestamps are all numbers or all ISO dates.
     """
     customers: list[str] = []
     times: list[float] = []

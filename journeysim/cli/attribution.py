@@ -13,10 +13,12 @@ from typing import Sequence
 
 import numpy as np
 
-from journeysim.studies.incrementality import DEFAULT_HORIZON_DAYS, EXIT_INVALID, attribution_vs_truth
-from journeysim.errors import ConfigError, Problem
+from journeysim.studies.incrementality import DEFAULT_HORIZON_DAYS, attribution_vs_truth
+
+EXIT_INVALID = 2  # as for any invalid configuration
 from journeysim.analysis.path_files import write_path_table
 from journeysim.config import with_changes
+from journeysim.errors import ConfigError, Problem
 
 
 def _positive(kind: type, name: str):
@@ -63,9 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from journeysim.reporting.attribution_figures import save_figure
     from journeysim.config import load_scenario
     from journeysim.outputs import AtomicOutput
+    from journeysim.reporting.figures import save
 
     try:
         scenario = load_scenario(args.scenario)
@@ -91,9 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.write_csv(study.channels, "channel_incrementality.csv")
         out.write_csv(study.friction, "friction_incrementality.csv")
         write_path_table(study.paths, out.path("paths.csv"))
-        save_figure(study.figure(), out.path("attribution_vs_truth.png"))
+        save(study.figure(), out.path("attribution_vs_truth.png"))
         out.write_text(text, "summary.txt")
-        out.finish({**study.metadata, "command": "attribution_truth"})
+        out.finish({**study.metadata, "command": "journeysim-attribution"})
     print(text)
     print(f"Results written to {folder}")
     return 0

@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from journeysim.outputs import AtomicOutput
+from journeysim.outputs import AtomicOutput, package_version
 from journeysim.reporting.figures import save
-from journeysim.simulation.runner import package_version
 from journeysim.studies.design import (
     METHODS,
     SENSITIVITY_METHODS,
@@ -26,8 +25,8 @@ from journeysim.studies.design import (
     design_points,
     multirun_command,
     override_lines,
-    scenario_path,
     parse_parameter,
+    scenario_path,
     sensitivity_analysis,
 )
 

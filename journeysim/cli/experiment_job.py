@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from journeysim.studies.budget.by_channel import channel_comparison
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.outputs import AtomicOutput
-from journeysim.reporting.comparison_text import comparison_text
+from journeysim.reporting.comparison_summary import comparison_text
 from journeysim.reporting.figures import save
+from journeysim.studies.budget.by_channel import channel_comparison
 from journeysim.studies.comparison import Comparison
 from journeysim.studies.experiment import Experiment, run_experiment
 

@@ -14,11 +14,17 @@ from journeysim.analysis import metrics as m
 from journeysim.analysis.exact import solve
 from journeysim.analysis.queues import queue_table
 from journeysim.model.media import budget_table
-from journeysim.outputs import AtomicOutput
-from journeysim.reporting.figures import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
-from journeysim.reporting.run_text import run_summary
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
+from journeysim.outputs import AtomicOutput
+from journeysim.reporting.figures import (
+    funnel_figure,
+    journey_map_figure,
+    loyalty_figure,
+    queue_figure,
+    save,
+)
+from journeysim.reporting.run_text import run_summary
 from journeysim.simulation.runner import SimulationResult, simulate
 
 

@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journeysim.config import config_hash, load_config, output_settings_from_dict, plain_container
+from journeysim.config import (
+    config_hash,
+    load_config,
+    output_settings_from_dict,
+    plain_container,
+)
 from journeysim.errors import ConfigError
-from journeysim.outputs import COMPLETE_MARKER
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import OutputSettings, RunSettings
-from journeysim.simulation.runner import package_version
+from journeysim.outputs import COMPLETE_MARKER, package_version
 
 # What a complete job folder holds besides run.json: a main job's KPIs per replication; an
 # experiment job's (journeysim experiment=NAME) both states per replication and the paired comparison.
@@ -59,7 +63,10 @@ def matching_experiment_result(folder: str | Path, current: Scenario, settings: 
     horizon, arrival window, engine and package version, and every table it writes.
     """
 
-    from journeysim.studies.experiment import experiment_request, prepare_states  # see _experiment
+    from journeysim.studies.experiment import (  # see _experiment
+        experiment_request,
+        prepare_states,
+    )
 
     assumed, future = prepare_states(current, experiment)
     expected = {

@@ -1,4 +1,4 @@
-"""Sweeps: one tidy table from a Hydra multirun folder, the callback that writes it, and resume.
+"""Sweeps: one tidy table from a Hydra multirun folder, and the callback that writes it.
 
 A multirun folder (``hydra.sweep.dir``) holds one folder per job; a job's result is complete
 when its ``run.json`` exists (:mod:`journeysim.outputs` writes it last). :func:`collect_sweep`
@@ -10,8 +10,8 @@ that did not finish and the jobs the sweep planned but never started.
 
 :class:`CollectSweep` runs it at the end of every multirun (registered under
 ``hydra.callbacks`` in ``configs/config.yaml``); ``journeysim-collect PATH`` runs it by hand.
-:func:`skip_completed_job` lets a re-run sweep (``output.resume=true``) skip every job whose
-folder already holds a complete result of the same configuration.
+A re-run sweep (``output.resume=true``) skips every job whose folder already holds a complete
+result of the same configuration (:mod:`journeysim.cli.resume`).
 
 Hydra instantiates the callback for every run, so this module imports no plotting, no
 launcher and nothing that ``journeysim`` itself does not already import.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,15 +32,15 @@ import numpy as np
 import pandas as pd
 from hydra.experimental.callback import Callback
 
-from journeysim.config import read_yaml
-from journeysim.errors import ConfigError
-from journeysim.outputs import COMPLETE_MARKER, INVALID_CONFIG_FILE
 from journeysim.cli.resume import (
     EXPERIMENT_COMPARISON,
     EXPERIMENT_METRICS,
     JOB_METRICS,
     same_value,
 )
+from journeysim.config import read_yaml
+from journeysim.errors import ConfigError
+from journeysim.outputs import COMPLETE_MARKER, INVALID_CONFIG_FILE, replacing
 
 TABLE_NAME = "sweep"
 COMPARISON_TABLE_NAME = "sweep_comparison"
@@ -330,15 +329,11 @@ def write_sweep_table(table: pd.DataFrame, sweep_dir: Path, name: str = TABLE_NA
     written = []
     for suffix in ("parquet", "csv"):
         target = sweep_dir / f"{name}.{suffix}"
-        staging = sweep_dir / f".{target.name}.partial-{os.getpid()}"
-        try:
+        with replacing(target) as staged:
             if suffix == "parquet":
-                table.to_parquet(staging, index=False)
+                table.to_parquet(staged, index=False)
             else:
-                table.to_csv(staging, index=False)
-            os.replace(staging, target)
-        finally:
-            staging.unlink(missing_ok=True)
+                table.to_csv(staged, index=False)
         written.append(target)
     return written
 

@@ -1,43 +1,63 @@
 """Configuration: the only room that reads YAML or touches OmegaConf and Hydra's config store.
 
 Schemas (:mod:`.schemas`), meaning checks (:mod:`.validation`), loading into frozen model
-objects (:mod:`.loading`), changes to a scenario (:mod:`.changes`) and config files
-(:mod:`.files`). Everything a caller needs is importable from ``journeysim.config``.
+objects (:mod:`.loading`), changes to a scenario (:mod:`.changes`), config files and the one
+YAML reader (:mod:`.files`) and override values (:mod:`.overrides`). Everything a caller needs
+is importable from ``journeysim.config``.
 """
 
-from journeysim.config.changes import apply_changes, config_hash, plain_data
-from journeysim.config.files import config_dir, default_run_node, experiment_names, named_configs, read_experiment_file, read_mapping, read_yaml
-from journeysim.config.loading import (
-    load_config,
-    load_scenario,
-    output_settings_from_dict,
-    plain_container,
-    run_settings_from_dict,
-    scenario_from_dict,
-    with_changes,
-)
-from journeysim.config.overrides import hydra_value
-from journeysim.config.schemas import SCHEMAS, register_schemas
+from __future__ import annotations
 
-__all__ = [
-    "SCHEMAS",
-    "apply_changes",
-    "config_dir",
-    "config_hash",
-    "default_run_node",
-    "experiment_names",
-    "hydra_value",
-    "load_config",
-    "load_scenario",
-    "named_configs",
-    "output_settings_from_dict",
-    "plain_container",
-    "plain_data",
-    "read_experiment_file",
-    "read_mapping",
-    "read_yaml",
-    "register_schemas",
-    "run_settings_from_dict",
-    "scenario_from_dict",
-    "with_changes",
-]
+from typing import TYPE_CHECKING
+
+from journeysim._lazy import lazy_exports
+
+# Public name -> the module that defines it (imported on first use).
+EXPORTS = {
+    "apply_changes": "journeysim.config.changes",
+    "config_dir": "journeysim.config.files",
+    "config_hash": "journeysim.config.changes",
+    "default_run_node": "journeysim.config.files",
+    "experiment_names": "journeysim.config.files",
+    "hydra_value": "journeysim.config.overrides",
+    "load_config": "journeysim.config.loading",
+    "load_scenario": "journeysim.config.loading",
+    "named_configs": "journeysim.config.files",
+    "output_settings_from_dict": "journeysim.config.loading",
+    "plain_container": "journeysim.config.loading",
+    "plain_data": "journeysim.config.changes",
+    "read_experiment_file": "journeysim.config.files",
+    "read_mapping": "journeysim.config.files",
+    "read_yaml": "journeysim.config.files",
+    "register_schemas": "journeysim.config.schemas",
+    "run_settings_from_dict": "journeysim.config.loading",
+    "scenario_from_dict": "journeysim.config.loading",
+    "SCHEMAS": "journeysim.config.schemas",
+    "with_changes": "journeysim.config.loading",
+}
+
+if TYPE_CHECKING:
+    from journeysim.config.changes import apply_changes, config_hash, plain_data
+    from journeysim.config.files import (
+        config_dir,
+        default_run_node,
+        experiment_names,
+        named_configs,
+        read_experiment_file,
+        read_mapping,
+        read_yaml,
+    )
+    from journeysim.config.loading import (
+        load_config,
+        load_scenario,
+        output_settings_from_dict,
+        plain_container,
+        run_settings_from_dict,
+        scenario_from_dict,
+        with_changes,
+    )
+    from journeysim.config.overrides import hydra_value
+    from journeysim.config.schemas import SCHEMAS, register_schemas
+
+__all__ = sorted(EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

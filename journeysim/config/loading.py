@@ -18,7 +18,14 @@ from omegaconf import errors as oc_errors
 
 from journeysim.config.changes import apply_changes
 from journeysim.config.files import config_dir, named_configs, read_mapping
-from journeysim.config.schemas import SCHEMAS, OutputSchema, RunSchema, ScenarioSchema, TouchpointOverrideSchema, TouchpointSchema
+from journeysim.config.schemas import (
+    SCHEMAS,
+    OutputSchema,
+    RunSchema,
+    ScenarioSchema,
+    TouchpointOverrideSchema,
+    TouchpointSchema,
+)
 from journeysim.config.validation import build_run_settings, build_scenario
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario

@@ -11,7 +11,6 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from journeysim.model.scenario import CHANNEL_MODES, Channel, ChannelSwitch, Persona, Scenario, Touchpoint
 from journeysim.config.validation_rules import (
     Collector,
     build_advocacy,
@@ -20,6 +19,14 @@ from journeysim.config.validation_rules import (
     build_loyalty,
     build_queue,
     build_schedule,
+)
+from journeysim.model.scenario import (
+    CHANNEL_MODES,
+    Channel,
+    ChannelSwitch,
+    Persona,
+    Scenario,
+    Touchpoint,
 )
 from journeysim.model.settings import RunSettings
 

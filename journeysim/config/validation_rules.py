@@ -13,8 +13,8 @@ import math
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from journeysim.model.distributions import Distribution, DistributionError
 from journeysim.errors import ConfigError, Problem
+from journeysim.model.distributions import Distribution, DistributionError
 from journeysim.model.scenario import (
     Advocacy,
     Campaign,

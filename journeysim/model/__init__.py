@@ -32,10 +32,19 @@ EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from journeysim.model.compiled import compile_scenario, CompiledScenario
+    from journeysim.model.compiled import CompiledScenario, compile_scenario
     from journeysim.model.distributions import Distribution
     from journeysim.model.media import budget_table, response_curve
-    from journeysim.model.scenario import Advocacy, Channel, ChannelBudget, effective_friction, Loyalty, Persona, Scenario, Touchpoint
+    from journeysim.model.scenario import (
+        Advocacy,
+        Channel,
+        ChannelBudget,
+        Loyalty,
+        Persona,
+        Scenario,
+        Touchpoint,
+        effective_friction,
+    )
     from journeysim.model.settings import RunSettings
     from journeysim.model.staffing import staff_table
 

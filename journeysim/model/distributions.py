@@ -9,8 +9,8 @@ delay in both states of a comparison) and lets every engine share the same draws
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Mapping
 
 import numpy as np

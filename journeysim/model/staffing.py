@@ -15,6 +15,7 @@ import numpy as np
 
 from journeysim.model.scenario import Channel
 
+
 def staffing_segments(channel: Channel, horizon_days: float) -> list[tuple[float, int]]:
     """(start day, servers on duty) for each stretch of constant staffing over [0, horizon)."""
     assert channel.capacity is not None

@@ -12,7 +12,7 @@ from journeysim._lazy import lazy_exports
 
 # Public name -> the module that defines it (imported on first use).
 EXPORTS = {
-    "comparison_text": "journeysim.reporting.comparison_text",
+    "comparison_text": "journeysim.reporting.comparison_summary",
     "funnel_figure": "journeysim.reporting.figures",
     "journey_map_figure": "journeysim.reporting.figures",
     "loyalty_figure": "journeysim.reporting.figures",
@@ -22,8 +22,14 @@ EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from journeysim.reporting.comparison_text import comparison_text
-    from journeysim.reporting.figures import funnel_figure, journey_map_figure, loyalty_figure, queue_figure, save
+    from journeysim.reporting.comparison_summary import comparison_text
+    from journeysim.reporting.figures import (
+        funnel_figure,
+        journey_map_figure,
+        loyalty_figure,
+        queue_figure,
+        save,
+    )
     from journeysim.reporting.run_text import run_summary
 
 __all__ = sorted(EXPORTS)

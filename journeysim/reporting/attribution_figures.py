@@ -5,8 +5,6 @@ The figure uses matplotlib's object API (``Figure``), never pyplot, so it works 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -157,7 +155,3 @@ def study_text(credits: pd.DataFrame, scores: pd.DataFrame, channels: pd.DataFra
         })
         lines += ["Friction: conversions gained per replication by removing all friction at a stage", shown.to_string(index=False), ""]
     return "\n".join(lines)
-
-
-def save_figure(figure: Figure, path: str | Path, dpi: int = 120) -> None:
-    figure.savefig(path, dpi=dpi)

@@ -26,12 +26,12 @@ EXPORTS = {
 SUBPACKAGES = ('engines',)
 
 if TYPE_CHECKING:
+    from journeysim.simulation.engines import select_engine
     from journeysim.simulation.engines.protocol import Engine, EngineRun
     from journeysim.simulation.engines.vectorised import journey_only
     from journeysim.simulation.replications import ReplicationRunner
-    from journeysim.simulation.engines import select_engine
-    from journeysim.simulation.runner import simulate, SimulationResult
-    from journeysim.simulation.streaming import simulate_to_parquet, StreamedRun
+    from journeysim.simulation.runner import SimulationResult, simulate
+    from journeysim.simulation.streaming import StreamedRun, simulate_to_parquet
 
 __all__ = sorted(EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.media import PAID_INDEX_OFFSET
-from journeysim.errors import ConfigError, Problem
 from journeysim.simulation.random_streams import arrival_generator
 
 
@@ -118,7 +118,11 @@ def market_entry_times(compiled: CompiledScenario, replication_key: int, window_
     multipliers, reaches an Exp(1) draw; members who would enter after the window are left out
     (they may still be reached by a referral).
     """
-    from journeysim.simulation.random_streams import MARKET_ENTRY, customer_keys, touch_uniforms
+    from journeysim.simulation.random_streams import (
+        MARKET_ENTRY,
+        customer_keys,
+        touch_uniforms,
+    )
 
     market = compiled.scenario.market
     assert market is not None

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+
 import pandas as pd
 
-from journeysim.analysis.metrics import kpi_table
 from journeysim.config import run_settings_from_dict
+from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.simulation.runner import SimulationResult, simulate
@@ -44,18 +45,11 @@ class ReplicationRunner:
 
     def kpis(self, replications: range | int | None = None, *, by: Sequence[str] = ("replication",), keep_events: bool = True) -> pd.DataFrame:
         """The KPI table of :meth:`run` (media spend and staff costs included), by ``by``."""
-        result = self.run(replications, keep_events=keep_events)
-        return summarise(result, by)
-
-
-def summarise(result: SimulationResult, by: Sequence[str] = ("replication",)) -> pd.DataFrame:
-    """A run's KPI table: its customers and events with its media spend and staff costs."""
-    events = result.events if len(result.events) else None
-    return kpi_table(result.customers, events, by=tuple(by), spend=result.spend, staff=result.staff)
+        return self.run(replications, keep_events=keep_events).metrics(by=tuple(by))
 
 
 def _block(replications: range | int) -> range:
     block = range(replications) if isinstance(replications, int) else replications
     if block.step != 1 or not len(block) or block.start < 0:
-        raise ValueError(f"replications must be a non-empty run of consecutive numbers from 0 up, got {replications!r}")
+        raise ConfigError(Problem("replications", f"must be a non-empty run of consecutive numbers from 0 up, got {replications!r}"))
     return block

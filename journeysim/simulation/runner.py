@@ -8,24 +8,37 @@ whatever the number of replications.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from journeysim.simulation import random_streams as rs
-from journeysim.simulation.arrivals import Arrivals, arrivals_from_table, combine, draw_arrivals, market_entry_times, paid_arrivals
-from journeysim.model.compiled import CompiledScenario, compile_scenario
+from journeysim.analysis.metrics import kpi_table
 from journeysim.config import config_hash, run_settings_from_dict
-from journeysim.model.staffing import staff_table
 from journeysim.errors import ConfigError, Problem
-from journeysim.simulation.engines import Engine, select_engine
+from journeysim.model.compiled import CompiledScenario, compile_scenario
 from journeysim.model.media import budget_table
-from journeysim.simulation.processes import in_processes, portable, restore
-from journeysim.simulation.records import canonical_order, customers_table, events_table, queues_table
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
+from journeysim.model.staffing import staff_table
+from journeysim.outputs import package_version
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.arrivals import (
+    Arrivals,
+    arrivals_from_table,
+    combine,
+    draw_arrivals,
+    market_entry_times,
+    paid_arrivals,
+)
+from journeysim.simulation.engines import Engine, select_engine
+from journeysim.simulation.processes import in_processes, portable, restore
+from journeysim.simulation.records import (
+    canonical_order,
+    customers_table,
+    events_table,
+    queues_table,
+)
 
 
 @dataclass
@@ -44,16 +57,9 @@ class SimulationResult:
     staff: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metrics(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
-        from journeysim.analysis.metrics import kpi_table
-
+        """The run's KPI table (:func:`journeysim.analysis.metrics.kpi_table`), media spend and
+        staff costs included; ``by`` adds grouping columns such as ``("replication",)``."""
         return kpi_table(self.customers, self.events, by=by, spend=self.spend, staff=self.staff)
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("journeysim")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def simulate(
@@ -106,7 +112,7 @@ def simulate(
             customer_tables.append(customers)
             queue_tables.append(queues)
     metadata_ = run_metadata(scenario, settings, engine_.name, first_replication=first_replication,
-                             engine_choice=getattr(engine_, "selection_note", f"{engine_.name} as asked"))
+                             engine_choice=engine_.selection_note or f"{engine_.name} as asked")
     events = _concat(event_tables) if keep_events else _concat([])
     return SimulationResult(
         events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables),

@@ -24,16 +24,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from journeysim.simulation import random_streams as rs
 from journeysim.analysis.metrics import kpi_table
 from journeysim.model.compiled import compile_scenario
-from journeysim.model.staffing import staff_table
-from journeysim.simulation.runner import replication_arrivals, run_metadata, spend_table
-from journeysim.simulation.engines import select_engine
-from journeysim.outputs import AtomicOutput
-from journeysim.simulation.records import customers_table, events_table
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
+from journeysim.model.staffing import staff_table
+from journeysim.outputs import AtomicOutput
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.engines import select_engine
+from journeysim.simulation.records import customers_table, events_table
+from journeysim.simulation.runner import replication_arrivals, run_metadata, spend_table
 
 
 @dataclass
@@ -134,7 +134,7 @@ def simulate_to_parquet(
                 events_file.close()
         customers = pd.concat(customer_tables, ignore_index=True) if customer_tables else pd.read_parquet(customers_file.path)
         customer_tables.clear()  # the chunks' copies
-        # The event log is on disk, not in memory: staff costs (none on this engine) would be shared equally.
+        # The same KPI table as simulate's (media spend included); this engine runs no staffed channel.
         metrics = kpi_table(customers, spend=spend_table(scenario, settings.horizon_days), staff=staff_table(scenario, settings.horizon_days))
         out.write_csv(metrics, "metrics.csv")
         metadata = run_metadata(

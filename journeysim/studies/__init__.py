@@ -32,11 +32,33 @@ EXPORTS = {
 SUBPACKAGES = ('budget',)
 
 if TYPE_CHECKING:
-    from journeysim.studies.comparison import Adaptive, compare, Comparison, future_state
-    from journeysim.studies.design import design_points, parse_parameter, ScenarioKpi, sensitivity_analysis
-    from journeysim.studies.experiment import Experiment, load_experiment, run_experiment
-    from journeysim.studies.incrementality import attribution_vs_truth, AttributionStudy, channel_incrementality, friction_incrementality
-    from journeysim.studies.removal import channel_removal_changes, friction_removal_changes
+    from journeysim.studies.comparison import (
+        Adaptive,
+        Comparison,
+        compare,
+        future_state,
+    )
+    from journeysim.studies.design import (
+        ScenarioKpi,
+        design_points,
+        parse_parameter,
+        sensitivity_analysis,
+    )
+    from journeysim.studies.experiment import (
+        Experiment,
+        load_experiment,
+        run_experiment,
+    )
+    from journeysim.studies.incrementality import (
+        AttributionStudy,
+        attribution_vs_truth,
+        channel_incrementality,
+        friction_incrementality,
+    )
+    from journeysim.studies.removal import (
+        channel_removal_changes,
+        friction_removal_changes,
+    )
 
 __all__ = sorted(EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)

@@ -25,14 +25,6 @@ from tqdm.auto import tqdm
 
 from journeysim.analysis import metrics as m
 from journeysim.analysis.metrics import ALL
-from journeysim.config.schemas import AdaptiveSchema
-from journeysim.config import config_hash, plain_data, run_settings_from_dict, with_changes
-from journeysim.errors import ConfigError, Problem
-from journeysim.model.compiled import compile_scenario
-from journeysim.simulation.processes import in_processes, portable, restore
-from journeysim.simulation.replications import ReplicationRunner
-from journeysim.simulation.runner import package_version
-from journeysim.simulation.engines import select_engine
 from journeysim.analysis.paired import (
     CURRENT,
     FUTURE,
@@ -42,9 +34,27 @@ from journeysim.analysis.paired import (
     paired_statistics,
     paired_values,
 )
+from journeysim.config import (
+    config_hash,
+    plain_data,
+    run_settings_from_dict,
+    with_changes,
+)
+from journeysim.config.schemas import AdaptiveSchema
+from journeysim.errors import ConfigError, Problem
+from journeysim.model.compiled import compile_scenario
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
-from journeysim.studies.tallies import Tallies, by_channel_table, detail_tables, per_replication_table
+from journeysim.outputs import package_version
+from journeysim.simulation.engines import select_engine
+from journeysim.simulation.processes import in_processes, portable, restore
+from journeysim.simulation.replications import ReplicationRunner
+from journeysim.studies.tallies import (
+    Tallies,
+    by_channel_table,
+    detail_tables,
+    per_replication_table,
+)
 
 # With ``independent=True`` the future state runs with seed + this offset: the benchmark of
 # what common random numbers buy (the offset seed shares no stream with the run seed).
@@ -172,7 +182,7 @@ class Comparison:
         }
 
     def summary(self) -> str:
-        from journeysim.reporting.comparison_text import comparison_text
+        from journeysim.reporting.comparison_summary import comparison_text
 
         return comparison_text(self)
 
@@ -352,9 +362,3 @@ def paired_engine(engine: str, *scenarios: Scenario) -> str:
         return engine
     names = {select_engine("auto", compile_scenario(scenario)).name for scenario in scenarios}
     return names.pop() if len(names) == 1 else "simpy"
-
-
-def state_kpis(scenario: Scenario, settings: RunSettings, replications: int | range, seed: int | None = None) -> pd.DataFrame:
-    """Per-replication KPIs of one state (replication numbers ``replications``), as used by
-    :func:`compare`; for benchmarks that reuse one state's runs against several others."""
-    return ReplicationRunner(scenario, settings, seed).kpis(replications)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import pandas as pd
 
 from journeysim.config import hydra_value, load_scenario
 from journeysim.model.settings import RunSettings
+from journeysim.simulation.processes import in_processes
 from journeysim.simulation.replications import ReplicationRunner
 
 METHODS = ("random", "lhs", "sobol")
@@ -269,7 +269,4 @@ def sensitivity_analysis(
 
 
 def _evaluate(run: Callable[[dict[str, Any]], float], points: list[dict[str, Any]], workers: int) -> list[float]:
-    if workers <= 1:
-        return [run(point) for point in points]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, points, chunksize=max(1, len(points) // (4 * workers))))
+    return list(in_processes(run, [(point,) for point in points], workers))

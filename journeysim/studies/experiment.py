@@ -16,18 +16,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from journeysim.config import (
+    default_run_node,
+    plain_data,
+    read_experiment_file,
+    run_settings_from_dict,
+)
+from journeysim.config.schemas import ExperimentSchema
+from journeysim.errors import ConfigError, Problem
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
 from journeysim.studies.comparison import (
     Adaptive,
     Comparison,
     compare,
     future_state,
-    plain_data,
 )
-from journeysim.config import default_run_node, experiment_names, read_experiment_file, run_settings_from_dict
-from journeysim.config.schemas import ExperimentSchema
-from journeysim.errors import ConfigError, Problem
-from journeysim.model.scenario import Scenario
-from journeysim.model.settings import RunSettings
 
 
 @dataclass(frozen=True)
@@ -151,4 +155,4 @@ def prepare_states(current: Scenario, experiment: Experiment) -> tuple[Scenario,
     return current, future_state(current, experiment.changes, path="experiment.changes")
 
 
-__all__ = ["Experiment", "experiment_from_dict", "experiment_names", "load_experiment", "run_experiment", "experiment_request", "prepare_states"]
+__all__ = ["Experiment", "experiment_from_dict", "load_experiment", "run_experiment", "experiment_request", "prepare_states"]

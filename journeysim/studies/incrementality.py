@@ -14,7 +14,8 @@ replication and summarised by their mean and 95 % t-interval.
 * :func:`friction_incrementality`: for each journey stage, the run with every touchpoint's
   friction at that stage set to 0 (persona overrides included) minus the full run.
 * :func:`attribution_vs_truth`: every attribution model's credit next to the truth, with
-  a misallocation score per model; also a command, ``python -m journeysim.studies.incrementality``.
+  a misallocation score per model (:mod:`journeysim.analysis.attribution_scores`); the
+  command ``journeysim-attribution`` (:mod:`journeysim.cli.attribution`) runs it.
 """
 
 from __future__ import annotations
@@ -29,29 +30,28 @@ from scipy import stats
 from journeysim.analysis import metrics as m
 from journeysim.analysis.attribution import attribute_all
 from journeysim.analysis.attribution_scores import compare_with_truth, positive_shares
-from journeysim.model.compiled import compile_scenario
-from journeysim.errors import ConfigError, Problem
 from journeysim.analysis.paths import paths_from_events
+from journeysim.config import with_changes
+from journeysim.errors import ConfigError, Problem
+from journeysim.model.compiled import compile_scenario
+from journeysim.model.scenario import Scenario
+from journeysim.model.settings import RunSettings
+from journeysim.simulation.engines import select_engine
+from journeysim.simulation.replications import ReplicationRunner
+from journeysim.simulation.runner import SimulationResult
 from journeysim.studies.removal import (
-    removal_note,
     candidate_channels,
     channel_removal_changes,
     friction_removal_changes,
     frictions_at,
+    removal_note,
     stranded_personas,
 )
-from journeysim.model.scenario import Scenario
-from journeysim.model.settings import RunSettings
-from journeysim.simulation.replications import ReplicationRunner
-from journeysim.simulation.runner import SimulationResult
-from journeysim.simulation.engines import select_engine
-from journeysim.config import with_changes
 
 CONFIDENCE = 0.95
 DEFAULT_HORIZON_DAYS = 90.0
 # Arrivals stop before the horizon so that most journeys end (convert or drop) inside it.
 DEFAULT_ARRIVAL_SHARE = 2.0 / 3.0
-EXIT_INVALID = 2
 Log = Callable[[str], None]
 
 
@@ -73,17 +73,15 @@ class _Plan:
         return ReplicationRunner(scenario, settings).run(self.replications, keep_events=keep_events)
 
     def outcomes(self, scenario: Scenario, result: SimulationResult | None = None) -> pd.DataFrame:
-        """Conversions, revenue (and loyal customers, when the scenario has a loyalty model and
-        the KPI table counts them) per (replication, persona), zero-filled for personas
-        without arrivals."""
+        """Conversions, revenue (and loyal customers, when the scenario has a loyalty model) per
+        (replication, persona), zero-filled for personas without arrivals."""
         result = result if result is not None else self.run(scenario)
-        kpis = m.kpi_table(result.customers, by=("replication",))
+        kpis = result.metrics(by=("replication",))
         kpis = kpis.loc[kpis["persona"] != m.ALL]
         kpis = kpis.set_index(["replication", "persona"])
         table = kpis[["converted", "revenue"]].rename(columns={"converted": "conversions"}).astype(float)
-        loyal = loyal_counts(kpis)
-        if loyal is not None and any(getattr(p, "loyalty", None) is not None for p in scenario.personas.values()):
-            table["loyal"] = loyal
+        if any(p.loyalty is not None for p in scenario.personas.values()):
+            table["loyal"] = m.loyal_customers(kpis)
         grid = pd.MultiIndex.from_product([range(self.replications), scenario.persona_names], names=["replication", "persona"])
         return table.reindex(grid, fill_value=0.0)
 
@@ -95,27 +93,6 @@ def _plan(scenario: Scenario, replications: int, seed: int, horizon_days: float,
         # (removing a channel or a friction never adds a feature the engine cannot run).
         engine = select_engine("auto", compile_scenario(scenario)).name
     return _Plan(int(replications), int(seed), float(horizon_days), float(arrival), engine)
-
-
-def loyal_column(columns: Sequence[str]) -> str | None:
-    """The KPI column counting loyal customers, if the KPI table has one (rates excluded)."""
-    names = [str(c) for c in columns]
-    for name in ("loyal", "loyal_customers"):
-        if name in names:
-            return name
-    counts = [n for n in names if n.startswith("loyal") and not n.endswith(("_rate", "_share", "_probability"))]
-    return counts[0] if counts else None
-
-
-def loyal_counts(kpis: pd.DataFrame) -> pd.Series | None:
-    """Loyal customers per KPI row: a count column if the table has one, else ``loyalty_rate``
-    (loyal / converted) times ``converted``; None when the KPI table knows no loyalty."""
-    column = loyal_column(kpis.columns)
-    if column is not None:
-        return kpis[column].astype(float)
-    if "loyalty_rate" in kpis.columns:
-        return (kpis["loyalty_rate"].astype(float) * kpis["converted"]).fillna(0.0)
-    return None
 
 
 def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -186,8 +163,8 @@ def channel_incrementality(
     replication), ``incremental_conversions`` with its 95 % t-interval over paired
     replications (``_ci_low``, ``_ci_high``), ``removal_effect`` (incremental / baseline
     conversions), ``share_of_incremental`` (max(incremental, 0) over the sum of those of all
-    channels), ``incremental_revenue`` (and ``incremental_loyal`` when the KPI table counts
-    loyal customers) with intervals, ``replications`` and ``note``. ``arrival_days`` defaults
+    channels), ``incremental_revenue`` (and ``incremental_loyal`` when the scenario has a
+    loyalty model) with intervals, ``replications`` and ``note``. ``arrival_days`` defaults
     to two thirds of the horizon.
     """
     plan = _plan(scenario, replications, seed, horizon_days, arrival_days, engine)

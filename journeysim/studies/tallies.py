@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from journeysim.analysis import metrics as m
+from journeysim.analysis.channels import channel_table
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import (
     CURRENT,
@@ -25,7 +26,6 @@ from journeysim.analysis.paired import (
     emotion_lane,
     kpi_columns,
 )
-from journeysim.analysis.channels import channel_table
 from journeysim.model.scenario import Scenario
 from journeysim.simulation.runner import SimulationResult
 
@@ -49,7 +49,7 @@ def detail_tables(current: Tallies, future: Tallies, stages: Sequence[str]) -> d
     }
 
 
-# -- running the states ------------------------------------------------------------------
+# -- what one state's runs add up to -------------------------------------------------------
 
 
 class Tallies:
@@ -77,14 +77,11 @@ class Tallies:
 
     def add_run(self, result: SimulationResult, scenario: Scenario) -> None:
         """Tally a run of ``scenario`` (its event log is needed)."""
-        self.add(result.events, result.customers, scenario, spend=result.spend, staff=result.staff)
-
-    def add(self, events: pd.DataFrame, customers: pd.DataFrame, scenario: Scenario, spend: pd.DataFrame | None = None, staff: pd.DataFrame | None = None) -> None:
-        self.kpis.append(m.kpi_table(customers, events, by=("replication",), spend=spend, staff=staff))
+        events, customers, spend, staff = result.events, result.customers, result.spend, result.staff
+        self.kpis.append(result.metrics(by=("replication",)))
         if self.channels:
             # Per channel that brought the customers (budget_by_channel.csv), from the same runs.
-            no_spend = pd.DataFrame(columns=["channel", "persona", "spend"])
-            self.by_channel.append(channel_table(customers, spend if spend is not None else no_spend, scenario, events, staff))
+            self.by_channel.append(channel_table(customers, spend, scenario, events, staff))
         if not self.details:
             return
         touchpoints = m.touchpoint_table(events)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
 
 from journeysim.analysis.attribution import MODEL_NAMES, attribute_all
 from journeysim.analysis.attribution_markov import markov_removal_effects
-from journeysim.analysis.attribution_rules import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
+from journeysim.analysis.attribution_rules import (
+    first_touch,
+    last_non_direct,
+    last_touch,
+    linear,
+    position_based,
+    time_decay,
+)
 from journeysim.analysis.attribution_shapley import shapley
-from journeysim.analysis.paths import PathDataError
 from journeysim.analysis.path_files import read_path_table
-from test_paths import reference_paths_file  # noqa: F401  (the shared reference-file fixture)
-
+from journeysim.analysis.paths import PathDataError
 
 
 def path_table(rows: list[tuple[str, float, float, float]]) -> pd.DataFrame:

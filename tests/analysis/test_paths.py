@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from journeysim.analysis.path_files import read_path_table, read_touch_log, write_path_table
+from journeysim.analysis.path_files import (
+    read_path_table,
+    read_touch_log,
+    write_path_table,
+)
 from journeysim.analysis.paths import (
     CUSTOMER_PATH_COLUMNS,
     PATH_TABLE_COLUMNS,

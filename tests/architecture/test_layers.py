@@ -151,3 +151,22 @@ def test_modules_and_functions_are_small_enough_to_read(module: Path):
         assert length <= MAX_FUNCTION_LINES or LONG_REASON in comments_above(lines, node), (
             f"{module.name}:{node.lineno} {node.name} has {length} lines of body; split it, or say why above it ({LONG_REASON} ...)"
         )
+
+
+ROOMS_OF_PACKAGES = {"simpy": ("simulation/engines/",), "matplotlib": ("reporting/",), "omegaconf": ("config/",), "yaml": ("config/",), "hydra": ("config/", "cli/")}
+
+
+@pytest.mark.parametrize("package, rooms", sorted(ROOMS_OF_PACKAGES.items()))
+def test_third_party_packages_stay_in_their_rooms(package, rooms):
+    """The forbidden contracts name their source modules one by one; this catches a new module
+    anywhere (a package index included) that imports one of these packages directly."""
+    offenders = []
+    for module in MODULES:
+        where = str(module.relative_to(PACKAGE))
+        if where.startswith(rooms):
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(name.split(".")[0] == package for name in names):
+                offenders.append(f"{where}:{node.lineno}")
+    assert offenders == [], f"{package} is imported outside {rooms}"

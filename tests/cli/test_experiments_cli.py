@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from journeysim.config import experiment_names
 from journeysim.studies.experiment import (
     experiment_from_dict,
-    experiment_names,
     load_experiment,
 )
 

@@ -13,12 +13,12 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from journeysim import outputs
-from journeysim.config import config_dir, load_config
-from journeysim.cli.job import run_job
 from journeysim.analysis.metrics import KPI_DESCRIPTIONS
-from journeysim.cli.resume import matching_result, skip_completed_job
 from journeysim.analysis.sweeps import response_summary
+from journeysim.cli.job import run_job
+from journeysim.cli.resume import matching_result, skip_completed_job
 from journeysim.cli.sweep import IncompleteSweepWarning, collect_main, collect_sweep
+from journeysim.config import config_dir, load_config
 
 TINY = [
     "run.horizon_days=10",

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 
-from journeysim.config import config_dir, load_config
-from journeysim.cli.job import run_job
 from journeysim.analysis.metrics import KPI_DESCRIPTIONS
+from journeysim.cli.job import run_job
+from journeysim.config import config_dir, load_config
 
 TINY = ["run.horizon_days=5", "scenario.arrival_rate_per_day=10", "run.progress=false", "output.events=false", "output.figures=false"]
 SHARES = ["scenario.personas.digital_native.share", "scenario.personas.store_loyal.share"]

@@ -5,8 +5,7 @@ import copy
 import pytest
 
 import journeysim as js
-from journeysim.config import apply_changes
-from journeysim.config import with_changes
+from journeysim.config import apply_changes, with_changes
 
 BAD_SCENARIOS = [
     # (change, path named in the message, words in the message)

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from journeysim.config import config_dir, read_yaml
-from journeysim.config.schemas import AdaptiveSchema, ExperimentSchema, OutputSchema, RunSchema
+from journeysim.config.schemas import (
+    AdaptiveSchema,
+    ExperimentSchema,
+    OutputSchema,
+    RunSchema,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 import journeysim as js
-from journeysim.model.media import adstock, budget_table, daily_exposure, hill, response_curve
+from journeysim.model.media import (
+    adstock,
+    budget_table,
+    daily_exposure,
+    hill,
+    response_curve,
+)
 
 Z99 = 2.5758293035489
 

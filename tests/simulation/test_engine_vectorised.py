@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 
 import journeysim as js
+from journeysim.analysis.exact import solve
+from journeysim.config import with_changes
+from journeysim.model.compiled import compile_scenario
+from journeysim.model.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
 from journeysim.simulation.engines.vectorised import journey_only, unsupported_features
 from journeysim.simulation.records import canonical_order
-from journeysim.model.compiled import compile_scenario
-from journeysim.analysis.exact import solve
-from journeysim.model.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
 from journeysim.simulation.streaming import simulate_to_parquet
-from journeysim.config import with_changes
 
 Z99 = 2.5758293035489
 

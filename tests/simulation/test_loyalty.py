@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.model.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat, churn_given_satisfaction, expected_repeats
+from journeysim.model.loyalty import (
+    bgnbd_expected_repeats,
+    bgnbd_probability_no_repeat,
+    churn_given_satisfaction,
+    expected_repeats,
+)
 
 FIXED = lambda days: {"dist": "fixed", "value": days}  # noqa: E731
 Z99 = 2.5758293035489

@@ -6,9 +6,9 @@ import pytest
 from scipy import stats
 
 import journeysim as js
-from journeysim.model.staffing import servers_on_duty, staffing_segments
-from journeysim.analysis.queues import queue_table
 from journeysim.analysis.queueing import erlang_c, mmc_mean_wait
+from journeysim.analysis.queues import queue_table
+from journeysim.model.staffing import servers_on_duty, staffing_segments
 
 FIXED = lambda days: {"dist": "fixed", "value": days}  # noqa: E731
 

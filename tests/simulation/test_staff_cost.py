@@ -7,16 +7,15 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_queues import queue_scenario
 
 import journeysim as js
-from journeysim.model.staffing import staff_table
-from journeysim.errors import ConfigError
-from journeysim.studies.experiment import experiment_from_dict, run_experiment
 from journeysim.analysis.metrics import staff_cost_per_customer
 from journeysim.analysis.queues import queue_table
 from journeysim.config import with_changes
-
-from test_queues import queue_scenario
+from journeysim.errors import ConfigError
+from journeysim.model.staffing import staff_table
+from journeysim.studies.experiment import experiment_from_dict, run_experiment
 
 
 def test_staffed_hours_follow_the_schedule():

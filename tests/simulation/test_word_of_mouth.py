@@ -6,8 +6,8 @@ import pytest
 from scipy import stats
 
 import journeysim as js
-from journeysim.simulation import random_streams as rs
 from journeysim.analysis.diffusion import bass_cumulative, bass_peak_time
+from journeysim.simulation import random_streams as rs
 
 FIXED = lambda days: {"dist": "fixed", "value": days}  # noqa: E731
 

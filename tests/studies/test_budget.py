@@ -15,13 +15,19 @@ import pytest
 
 import journeysim as js
 from journeysim.analysis.channels import channel_table, customer_channels
-from journeysim.studies.budget.by_channel import channel_comparison
-from journeysim.studies.budget.changes import as_overrides, cut_total, scale, set_spend, shift
-from journeysim.studies.comparison import compare, future_state
-from journeysim.studies.experiment import load_experiment, run_experiment
-from journeysim.model.media import budget_table, daily_spend
 from journeysim.analysis.metrics import kpi_table
 from journeysim.config import with_changes
+from journeysim.model.media import budget_table, daily_spend
+from journeysim.studies.budget.by_channel import channel_comparison
+from journeysim.studies.budget.changes import (
+    as_overrides,
+    cut_total,
+    scale,
+    set_spend,
+    shift,
+)
+from journeysim.studies.comparison import compare, future_state
+from journeysim.studies.experiment import load_experiment, run_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["run.horizon_days=20", "scenario.arrival_rate_per_day=30", "experiment.replications=3", "run.progress=false"]
@@ -175,6 +181,17 @@ def test_moving_budget_to_the_channel_with_the_better_funnel_raises_conversions(
     # The table comes from the comparison's own runs; re-running both states gives the same.
     rerun = channel_comparison(dataclasses.replace(comparison, by_channel=pd.DataFrame())).set_index(["channel", "measure"])
     pd.testing.assert_frame_equal(by_channel, rerun)
+
+
+def test_rerun_per_channel_report_shares_staff_costs_as_the_comparison_did(retail):
+    """With staff priced, the re-run path must share staff costs by served contacts, as the
+    comparison's own runs do (it used to drop the event log and share them equally)."""
+    priced = with_changes(retail, {"arrival_rate_per_day": 15.0, "channels.store.staff_cost_per_hour": 24.0})
+    comparison = compare(priced, shift(priced, "search", "social", 0.5), replications=2, seed=4, horizon_days=10, details=False)
+    kept = channel_comparison(comparison).set_index(["channel", "measure"])
+    assert kept.loc[("all", "staff_cost"), "current"] > 0
+    rerun = channel_comparison(dataclasses.replace(comparison, by_channel=pd.DataFrame())).set_index(["channel", "measure"])
+    pd.testing.assert_frame_equal(kept, rerun)
 
 
 # -- the ready study from the command line -------------------------------------------------

@@ -7,11 +7,17 @@ import pandas as pd
 import pytest
 
 import journeysim as js
-from journeysim.analysis.paired import CURRENT, FUTURE, KEY_COLUMNS, comparison_table, paired_values
-from journeysim.studies.comparison import Adaptive, compare, future_state, paired_engine, state_kpis
 from journeysim.analysis.exact import solve
-from journeysim.analysis.metrics import kpi_table
+from journeysim.analysis.paired import (
+    CURRENT,
+    FUTURE,
+    KEY_COLUMNS,
+    comparison_table,
+    paired_values,
+)
 from journeysim.config import with_changes
+from journeysim.simulation import ReplicationRunner
+from journeysim.studies.comparison import Adaptive, compare, future_state, paired_engine
 
 SMALL_RETAIL = {"arrival_rate_per_day": 30.0}
 EXP = lambda mean: {"dist": "exponential", "mean": mean}
@@ -123,7 +129,7 @@ def test_intervals_cover_the_true_difference_about_95_percent_of_the_time():
     experiments, size = 200, 5
     settings = js.RunSettings(seed=11, horizon_days=60.0, arrival_days=5.0, progress=False)
     runs = pd.concat(
-        [state_kpis(s, settings, experiments * size).assign(state=state) for state, s in ((CURRENT, current), (FUTURE, future))],
+        [ReplicationRunner(s, settings).kpis(experiments * size).assign(state=state) for state, s in ((CURRENT, current), (FUTURE, future))],
         ignore_index=True,
     )[list(KEY_COLUMNS) + ["conversion_rate"]]
     assert (runs.groupby("state")["conversion_rate"].count() == 2 * experiments * size).all()  # persona + all rows

@@ -138,8 +138,8 @@ def test_sensitivity_ranks_the_dominant_parameter_first(method):
 
 def test_sensitivity_of_the_exact_conversion_probability_finds_the_checkout_friction():
     """A real model, without simulation noise: the exact solver's conversion probability."""
-    from journeysim.config import load_scenario
     from journeysim.analysis.exact import solve
+    from journeysim.config import load_scenario
 
     def conversion(point):
         scenario = load_scenario("retail_omnichannel", changes={key.removeprefix("scenario."): value for key, value in point.items()})

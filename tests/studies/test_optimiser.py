@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import journeysim as js
-from journeysim.studies.comparison import CURRENT, FUTURE
-from journeysim.studies.budget import SplitObjective, marginal_returns, optimise_budget
+from journeysim.analysis.paired import CURRENT, FUTURE
 from journeysim.config import with_changes
+from journeysim.studies.budget import SplitObjective, marginal_returns, optimise_budget
 
 FIXED = lambda days: {"dist": "fixed", "value": days}
 SMALL = {"seed": 7, "replications": 3, "horizon_days": 20.0}

@@ -12,7 +12,10 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import CompiledScenario
 from journeysim.simulation.engines.protocol import Engine, EngineRun
 from journeysim.simulation.engines.simpy_engine import SimPyJourneyEngine
-from journeysim.simulation.engines.vectorised import VectorisedJourneyEngine, unsupported_features
+from journeysim.simulation.engines.vectorised import (
+    VectorisedJourneyEngine,
+    unsupported_features,
+)
 
 __all__ = ["ENGINES", "Engine", "EngineRun", "SimPyJourneyEngine", "VectorisedJourneyEngine", "select_engine", "unsupported_features"]
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from journeysim.simulation import random_streams as rs
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import quantile_table
+from journeysim.simulation import random_streams as rs
 from journeysim.simulation.records import CHURN, LOYAL, NONE, REPEAT_PURCHASE
 
 # (customer, slot, time, event cell, value) of some post-purchase events.

@@ -34,7 +34,8 @@ class Engine(Protocol):
     """A journey engine: ``name`` (as in ``run.engine``) and :meth:`run`."""
 
     name: str
-    # How the engine was chosen (``auto chose vectorised``), for the run's summary.
+    # How the engine was chosen (``auto chose vectorised``), for the run's summary; empty
+    # when it was asked for by name.
     selection_note: str
 
     def __init__(self, compiled: CompiledScenario) -> None: ...

@@ -28,14 +28,18 @@ from typing import Callable
 import numpy as np
 import simpy
 
+from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
+from journeysim.model.compiled import CompiledScenario
+from journeysim.model.distributions import KIND_CODES, scalar_quantile
+from journeysim.model.loyalty import (
+    churn_given_satisfaction,
+    customer_churn_probability,
+    customer_purchase_rate,
+)
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals, market_members
 from journeysim.simulation.engines.protocol import EngineRun
 from journeysim.simulation.engines.staffed_channel import StaffedChannel
-from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
-from journeysim.model.compiled import CompiledScenario
-from journeysim.model.distributions import KIND_CODES, scalar_quantile
-from journeysim.model.loyalty import churn_given_satisfaction, customer_churn_probability, customer_purchase_rate
 from journeysim.simulation.records import (
     ADVANCE,
     ADVOCATE,
@@ -82,6 +86,7 @@ class SimPyJourneyEngine:
     """Runs replications of a compiled scenario with SimPy."""
 
     name = "simpy"
+    selection_note = ""  # set by select_engine("auto"): why this engine
 
     def __init__(self, compiled: CompiledScenario) -> None:
         self.compiled = compiled

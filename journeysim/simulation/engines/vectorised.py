@@ -25,17 +25,31 @@ from typing import Any, Callable
 
 import numpy as np
 
-from journeysim.simulation import random_streams as rs
-from journeysim.simulation.arrivals import Arrivals
+from journeysim.config import with_changes
+from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import KIND_CODES, kind_quantile, quantile_table
-from journeysim.errors import ConfigError, Problem
-from journeysim.simulation.engines.protocol import EngineRun
-from journeysim.simulation.records import ADVANCE, ARRIVAL, CONVERTED, DROP, FRICTION_DROP, LOST, NONE, OPEN, ORGANIC, PAID, PURCHASE, STAY, TOUCH
 from journeysim.model.scenario import Scenario
+from journeysim.simulation import random_streams as rs
+from journeysim.simulation.arrivals import Arrivals
 from journeysim.simulation.engines.post_purchase import RepeatPurchases
-from journeysim.config import with_changes
+from journeysim.simulation.engines.protocol import EngineRun
+from journeysim.simulation.records import (
+    ADVANCE,
+    ARRIVAL,
+    CONVERTED,
+    DROP,
+    FRICTION_DROP,
+    LOST,
+    NONE,
+    OPEN,
+    ORGANIC,
+    PAID,
+    PURCHASE,
+    STAY,
+    TOUCH,
+)
 
 
 def unsupported_features(compiled: CompiledScenario) -> list[str]:
@@ -78,6 +92,7 @@ class VectorisedJourneyEngine:
     """Runs replications of a queue-free compiled scenario, one round of touches at a time."""
 
     name = "vectorised"
+    selection_note = ""  # set by select_engine("auto"): why this engine
 
     def __init__(self, compiled: CompiledScenario) -> None:
         reasons = unsupported_features(compiled)

@@ -33,6 +33,7 @@ def channel_comparison(comparison: Comparison, confidence: float | None = None) 
 
 
 def channel_runs(scenario: Scenario, settings: RunSettings, seed: int | None = None) -> pd.DataFrame:
-    """:func:`channel_table` of ``simulate(scenario, settings)`` without keeping the event log."""
-    result = ReplicationRunner(scenario, settings, seed).run(keep_events=False)
-    return channel_table(result.customers, result.spend, scenario, staff=result.staff)
+    """:func:`channel_table` of ``simulate(scenario, settings)``: with its event log, so staff
+    costs are shared by served contacts exactly as in the comparison's own runs."""
+    result = ReplicationRunner(scenario, settings, seed).run()
+    return channel_table(result.customers, result.spend, scenario, result.events, result.staff)

@@ -23,7 +23,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 

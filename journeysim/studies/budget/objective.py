@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journeysim.analysis.metrics import ALL
+from journeysim.analysis.metrics import ALL, cost_per_acquisition, loyal_customers
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.simulation.engines.vectorised import journey_only
 from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.budget.problem import OUTCOMES
+
 
 class SplitObjective:
     """Outcomes of a daily spend split per replication, simulated with one seed: a
@@ -34,7 +35,7 @@ class SplitObjective:
             scenario = journey_only(scenario, keep_loyalty=True)
         self.scenario = scenario
         self.objective = objective
-        self.settings = replace(settings, progress=False)
+        self.settings = settings
         self.fast = fast
         self.history: list[dict[str, Any]] = []
         self.stage = "search"  # what the simulated splits are for, recorded in the trace
@@ -65,10 +66,10 @@ class SplitObjective:
         return float(objective_values(self.outcomes(spend), self.objective).mean())
 
     def cost_per_acquisition(self, spend: Mapping[str, float]) -> float:
-        """Total cost / new customers over all replications (inf without any)."""
-        table = self.outcomes(spend)
-        conversions = table["conversions"].sum()
-        return float(table["total_cost"].sum() / conversions) if conversions else math.inf
+        """The KPI over all replications (total cost / new customers); inf without any."""
+        table = self.outcomes(spend).sum()
+        value = cost_per_acquisition(pd.Series([table["total_cost"]]), pd.Series([table["conversions"]])).iloc[0]
+        return math.inf if pd.isna(value) else float(value)
 
     @property
     def evaluations(self) -> int:
@@ -102,7 +103,7 @@ def kpi_objective(kpis: pd.DataFrame, objective: str) -> pd.Series:
         # Includes staff costs, which a budget split does not change: the paired difference
         # is the optimiser's profit difference.
         return kpis["profit"].astype(np.float64)
-    return (kpis["loyalty_rate"].fillna(0.0) * kpis["converted"]).round().astype(np.float64)
+    return loyal_customers(kpis)
 
 
 def marginal_returns(evaluator: SplitObjective, spend: Mapping[str, float], step: float, confidence: float = 0.95) -> pd.DataFrame:

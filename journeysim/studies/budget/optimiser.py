@@ -47,8 +47,20 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.studies.budget.changes import set_spend
-from journeysim.studies.budget.objective import SplitObjective, kpi_objective, marginal_returns
-from journeysim.studies.budget.problem import CPA_CEILING, FIXED_TOTAL, GROWING, OBJECTIVES, TARGET, budget_problem, is_number
+from journeysim.studies.budget.objective import (
+    SplitObjective,
+    kpi_objective,
+    marginal_returns,
+)
+from journeysim.studies.budget.problem import (
+    CPA_CEILING,
+    FIXED_TOTAL,
+    GROWING,
+    OBJECTIVES,
+    TARGET,
+    budget_problem,
+    is_number,
+)
 from journeysim.studies.budget.search import best_split, total_search
 from journeysim.studies.budget.tables import response_table, split_table
 from journeysim.studies.comparison import compare

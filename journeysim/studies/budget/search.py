@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from journeysim.analysis.metrics import profit, total_cost
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.media import exposure_of
 from journeysim.model.media import horizon_days as whole_days
 from journeysim.model.scenario import Scenario
-
 from journeysim.studies.budget.objective import SplitObjective
 from journeysim.studies.budget.problem import BudgetProblem, is_number
-
 
 # -- stage 1: the surrogate ------------------------------------------------------------------
 
@@ -62,19 +61,25 @@ class _Surrogate:
             self.coefficients[name] = np.linalg.lstsq(design, y, rcond=None)[0]
 
     def predict(self, x: np.ndarray, name: str) -> float:
+        """The surrogate's value of one outcome; costs and profit by the KPI definitions."""
         if name == "media_spend":  # exact: constant daily spend over the horizon
             return (sum(self.problem.fixed.values()) + float(np.sum(x))) * self._spend_days
+        if name == "total_cost":
+            return total_cost(self.predict(x, "contact_cost"), self.predict(x, "media_spend"), self.predict(x, "staff_cost"))
         if name == "profit":
-            return self.predict(x, "revenue") - self.predict(x, "contact_cost") - self.predict(x, "media_spend")
+            return profit(self.predict(x, "revenue"), self.predict(x, "total_cost"))
         return float(self.features(x) @ self.coefficients[name])
+
+    def within_cpa(self, x: np.ndarray, max_cpa: float) -> float:
+        """max_cpa x conversions - total cost: >= 0 where the split's CPA is within the ceiling."""
+        return max_cpa * self.predict(x, "conversions") - self.predict(x, "total_cost")
 
     def best(self, problem: BudgetProblem, objective: str, starts: list[np.ndarray], max_cpa: float | None = None) -> np.ndarray:
         """Maximise the surrogate objective over the split (SLSQP from several starts)."""
         high = np.minimum(problem.high, problem.movable)
         constraints = [{"type": "eq", "fun": lambda x: np.sum(x) - problem.movable}]
         if max_cpa is not None:
-            cost = lambda x: self.predict(x, "contact_cost") + self.predict(x, "media_spend")
-            constraints.append({"type": "ineq", "fun": lambda x: (max_cpa * self.predict(x, "conversions") - cost(x)) / max(problem.movable, 1.0)})
+            constraints.append({"type": "ineq", "fun": lambda x: self.within_cpa(x, max_cpa) / max(problem.movable, 1.0)})
         scale = max(problem.movable, 1.0)
         best, best_value = problem.project(starts[0]), -math.inf
         for start in starts:
@@ -84,7 +89,7 @@ class _Surrogate:
             )
             candidate = problem.project(solution.x)
             value = self.predict(candidate, objective)
-            feasible = max_cpa is None or self.predict(candidate, "conversions") * max_cpa >= self.predict(candidate, "contact_cost") + self.predict(candidate, "media_spend")
+            feasible = max_cpa is None or self.within_cpa(candidate, max_cpa) >= 0
             if feasible and value > best_value:
                 best, best_value = candidate, value
         return best

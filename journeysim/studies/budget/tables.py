@@ -6,6 +6,7 @@ Pure functions of the scenario and the problem; they run no simulation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 

@@ -14,19 +14,22 @@ import pytest
 
 import journeysim as js
 from journeysim.analysis.attribution_scores import misallocated_share
+from journeysim.analysis.exact import solve
+from journeysim.analysis.metrics import loyal_customers
+from journeysim.analysis.path_files import read_path_table
 from journeysim.cli.attribution import main
+from journeysim.config import with_changes
 from journeysim.studies.incrementality import (
     attribution_vs_truth,
     channel_incrementality,
     friction_incrementality,
-    loyal_column,
-    loyal_counts,
     paired_differences,
 )
-from journeysim.studies.removal import channel_removal_changes, friction_removal_changes, stranded_personas
-from journeysim.analysis.exact import solve
-from journeysim.analysis.path_files import read_path_table
-from journeysim.config import with_changes
+from journeysim.studies.removal import (
+    channel_removal_changes,
+    friction_removal_changes,
+    stranded_personas,
+)
 
 RUN = {"replications": 5, "seed": 3, "horizon_days": 60.0, "arrival_days": 30.0}
 
@@ -174,14 +177,12 @@ def test_friction_removed_at_purchase_turns_exactly_its_friction_losses_into_sal
     assert table.loc["awareness", "incremental_conversions"] == 0 and "no friction" in table.loc["awareness", "note"]
 
 
-def test_misallocated_share_and_loyal_column():
+def test_misallocated_share_and_loyal_customers():
     assert misallocated_share([0.5, 0.5, 0.0], [0.0, 0.0, 1.0]) == 1.0
     assert misallocated_share([0.2, 0.8], [0.2, 0.8]) == 0.0
     assert misallocated_share([0.6, 0.4], [0.5, 0.5]) == pytest.approx(0.1)
-    assert loyal_column(["converted", "loyal_rate", "loyal_customers"]) == "loyal_customers"
-    assert loyal_column(["converted", "loyalty_rate"]) is None
-    kpis = pd.DataFrame({"converted": [10, 0], "loyalty_rate": [0.3, np.nan]})
-    assert loyal_counts(kpis).tolist() == [3.0, 0.0]
+    kpis = pd.DataFrame({"converted": [10, 0, 3], "loyalty_rate": [0.3, np.nan, 1 / 3]})
+    assert loyal_customers(kpis).tolist() == [3.0, 0.0, 1.0]  # a count: 1/3 of 3 is one customer
 
 
 @pytest.fixture(scope="module")
