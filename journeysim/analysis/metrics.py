@@ -11,7 +11,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from journeysim.analysis.intervals import t_half_width
 
 ALL = "all"
 
@@ -339,10 +340,7 @@ def replication_summary(per_replication: pd.DataFrame, confidence: float = 0.95)
         values = group["value"].dropna().to_numpy(dtype=np.float64)
         n = len(values)
         mean = values.mean() if n else np.nan
-        if n >= 2:
-            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-        else:
-            half = np.nan
+        half = t_half_width(values.std(ddof=1) if n >= 2 else np.nan, n, confidence)
         rows.append((kpi, persona, mean, mean - half, mean + half, n))
     return pd.DataFrame(rows, columns=["kpi", "persona", "mean", "ci_low", "ci_high", "replications"])
 

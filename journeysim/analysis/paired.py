@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from journeysim.analysis.intervals import t_half_width
 from journeysim.analysis.metrics import ALL
 
 CURRENT, FUTURE = "current", "future"
@@ -81,7 +81,7 @@ def paired_statistics(current: np.ndarray, future: np.ndarray, confidence: float
     mean_current = current.mean() if n else np.nan
     mean_difference = difference.mean() if n else np.nan
     sd = difference.std(ddof=1) if n >= 2 else np.nan
-    half_width = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n >= 2 else np.nan
+    half_width = t_half_width(sd, n, confidence)
     low, high = mean_difference - half_width, mean_difference + half_width
     return {
         "current": mean_current,

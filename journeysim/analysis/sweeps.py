@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from journeysim.analysis.intervals import t_half_width
 
 
 def response_summary(table: pd.DataFrame, x: str, kpi: str, *, by: Sequence[str] = (), persona: str = "all", confidence: float = 0.95) -> pd.DataFrame:
@@ -18,8 +18,7 @@ def response_summary(table: pd.DataFrame, x: str, kpi: str, *, by: Sequence[str]
     keys = [*by, x]
     grouped = rows.groupby(keys, sort=True, dropna=False)[kpi]
     summary = grouped.agg(mean="mean", sd="std", n="count").reset_index()
-    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(summary["n"] - 1, 1)) * summary["sd"] / np.sqrt(summary["n"])
-    half = half.where(summary["n"] >= 2)
+    half = t_half_width(summary["sd"], summary["n"], confidence)
     summary["ci_low"] = summary["mean"] - half
     summary["ci_high"] = summary["mean"] + half
     return summary[[*keys, "mean", "ci_low", "ci_high", "n"]]

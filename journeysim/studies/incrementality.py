@@ -25,11 +25,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journeysim.analysis import metrics as m
 from journeysim.analysis.attribution import attribute_all
 from journeysim.analysis.attribution_scores import compare_with_truth, positive_shares
+from journeysim.analysis.intervals import t_half_width
 from journeysim.analysis.paths import paths_from_events
 from journeysim.config import with_changes
 from journeysim.errors import ConfigError, Problem
@@ -101,7 +101,7 @@ def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[floa
     mean = float(values.mean()) if len(values) else np.nan
     if len(values) < 2:
         return mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    half = t_half_width(values.std(ddof=1), len(values), confidence)
     return mean, mean - half, mean + half
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from journeysim.analysis.intervals import t_half_width
 from journeysim.analysis.metrics import ALL, cost_per_acquisition, loyal_customers
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
@@ -119,7 +119,7 @@ def marginal_returns(evaluator: SplitObjective, spend: Mapping[str, float], step
         down = base if low == value else objective_values(evaluator.outcomes({**spend, channel: low}), evaluator.objective)
         per_replication = (up - down).to_numpy() / (value + step - low)
         n = len(per_replication)
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * per_replication.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+        half = t_half_width(per_replication.std(ddof=1) if n > 1 else np.nan, n, confidence)
         mean = float(per_replication.mean())
         rows.append({"channel": channel, "spend_per_day": value, "marginal_return": mean, "ci_low": mean - half, "ci_high": mean + half, "spend_difference": value + step - low})
     return pd.DataFrame(rows)
