@@ -33,6 +33,7 @@ EXPORTS = {
     "dropoff_by_stage": "journeysim.analysis.metrics",
     "ExactSolution": "journeysim.analysis.exact",
     "funnel": "journeysim.analysis.metrics",
+    "t_half_width": "journeysim.analysis.intervals",
     "KPI_DESCRIPTIONS": "journeysim.analysis.metrics",
     "kpi_table": "journeysim.analysis.metrics",
     "loyalty_timeline": "journeysim.analysis.metrics",
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from journeysim.analysis.attribution_shapley import shapley
     from journeysim.analysis.channels import channel_table
     from journeysim.analysis.exact import ExactSolution, solve
+    from journeysim.analysis.intervals import t_half_width
     from journeysim.analysis.metrics import (
         ALL,
         KPI_DESCRIPTIONS,
