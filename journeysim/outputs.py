@@ -1,16 +1,25 @@
-"""Writing results: every file of a run appears complete or not at all.
+"""Writing results: a run's folder holds its complete result or the one before, never a mix.
 
-:class:`AtomicOutput` stages files in a hidden folder next to their destination and moves
-them into place only when the whole run has succeeded, then writes ``run.json`` last, so a
-folder with ``run.json`` holds a complete result. A failed run removes its staging folder
-and leaves whatever was there before untouched.
+:class:`AtomicOutput` stages a result in a hidden sibling folder (``.NAME.partial-XXXX``
+next to ``NAME``). When the whole result is written, :meth:`AtomicOutput.finish` completes
+the staged folder (``run.json`` written last, and whatever else the folder holds that is
+not part of its previous result: Hydra's ``.hydra/`` and log, a user's own files) and
+swaps it with the folder in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``;
+elsewhere two renames, between which the folder is briefly absent). A kill before the swap
+leaves the previous result untouched; after it, the new one complete. Files of the previous
+result that the new one does not write (``events.parquet`` of a run with
+``output.events=false``) go with the previous result. A failed or interrupted run removes
+its staging folder (:meth:`AtomicOutput.__exit__`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +35,7 @@ INVALID_CONFIG_FILE = "invalid_config.txt"
 
 
 class AtomicOutput:
-    """``with AtomicOutput(folder) as out: df.to_csv(out.path("metrics.csv"))``."""
+    """``with AtomicOutput(folder) as out: df.to_csv(out.path("metrics.csv")); out.finish(meta)``."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -34,8 +43,8 @@ class AtomicOutput:
         self.written: list[str] = []
 
     def __enter__(self) -> "AtomicOutput":
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.folder))
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.partial-", dir=self.folder.parent))
         return self
 
     def path(self, name: str) -> Path:
@@ -53,21 +62,72 @@ class AtomicOutput:
         self.path(name).write_text(text, encoding="utf-8")
 
     def finish(self, metadata: dict[str, Any]) -> None:
-        """Move staged files into place, then write the completion marker."""
+        """Complete the staged folder (``run.json`` last) and swap it into place."""
         assert self.staging is not None
-        marker = self.folder / COMPLETE_MARKER
-        if marker.exists():
-            marker.unlink()  # an older result is being replaced: it is incomplete until we finish
-        for name in self.written:
-            os.replace(self.staging / name, self.folder / name)
-        staged_marker = self.staging / COMPLETE_MARKER
-        staged_marker.write_text(json.dumps({**metadata, "files": sorted(self.written)}, indent=2, default=str))
-        os.replace(staged_marker, marker)
+        (self.staging / COMPLETE_MARKER).write_text(json.dumps({**metadata, "files": sorted(self.written)}, indent=2, default=str))
+        if not self.folder.exists():
+            os.rename(self.staging, self.folder)
+            self.staging = None
+            return
+        _carry_over(self.folder, self.staging, keep_out=_result_files(self.folder) | set(self.written) | {COMPLETE_MARKER})
+        _exchange(self.staging, self.folder)
+        # The staging path now holds the previous result: it goes, the new one stays.
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging = None
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self.staging = None
+
+
+def _result_files(folder: Path) -> set[str]:
+    """The files the folder's current result wrote (its ``run.json`` lists them)."""
+    try:
+        meta = json.loads((folder / COMPLETE_MARKER).read_text())
+    except (OSError, ValueError):
+        return set()
+    files = meta.get("files") if isinstance(meta, dict) else None
+    return {str(name) for name in files} if isinstance(files, list) else set()
+
+
+def _carry_over(folder: Path, staging: Path, keep_out: set[str]) -> None:
+    """Hard-link into ``staging`` what ``folder`` holds besides its result: Hydra's ``.hydra/``
+    and log (a link keeps a log that is still being written growing in both places), a
+    user's own files. Other staging folders are left where they are."""
+    for entry in folder.iterdir():
+        if entry.name in keep_out or entry.name.startswith(f".{folder.name}.partial-"):
+            continue
+        target = staging / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, target, copy_function=_link_or_copy, symlinks=True)
+        else:
+            _link_or_copy(entry, target)
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two folders in one atomic step where the system can; else two renames."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if hasattr(libc, "renameat2"):
+            done = libc.renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+            if done == 0:
+                return
+    aside = first.with_name(first.name + ".previous")
+    os.rename(second, aside)
+    os.rename(first, second)
+    os.rename(aside, first)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ run; the sweep callback then names it and exits with status 2 once the table is 
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from journeysim.config import config_dir, register_schemas
+from journeysim.config import config_dir, register_resolvers, register_schemas
 from journeysim.errors import ConfigError
 from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 
@@ -32,6 +33,7 @@ def report_config_error(error: ConfigError) -> None:
 # The schemas in Hydra's ConfigStore (journeysim_schema/{scenario,run,output,experiment}), so a
 # config of one's own (--config-path) can type its nodes with them; ours are checked by load_job.
 register_schemas()
+register_resolvers()
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
@@ -66,8 +68,27 @@ def _main(cfg: Any) -> None:  # a composed DictConfig; the config room reads it
     print(f"Results written to {job.folder}")
 
 
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's 128 + SIGINT / SIGTERM
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    # Raised where the run is: every `with` block unwinds, so a result being written loses
+    # only its staging folder, and an earlier result stays as it was.
+    raise SystemExit(EXIT_TERMINATED)
+
+
 def main() -> None:
-    _main()
+    """``journeysim``: a Hydra job; Ctrl-C and SIGTERM end it with one line and no traceback."""
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _main()
+    except KeyboardInterrupt:
+        print("journeysim: interrupted; results being written were discarded, earlier ones kept", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as stop:
+        if stop.code == EXIT_TERMINATED:
+            print("journeysim: terminated; results being written were discarded, earlier ones kept", file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

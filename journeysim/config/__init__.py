@@ -29,6 +29,7 @@ EXPORTS = {
     "read_experiment_file": "journeysim.config.files",
     "read_mapping": "journeysim.config.files",
     "read_yaml": "journeysim.config.files",
+    "register_resolvers": "journeysim.config.resolvers",
     "register_schemas": "journeysim.config.schemas",
     "run_settings_from_dict": "journeysim.config.loading",
     "scenario_from_dict": "journeysim.config.loading",
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         with_changes,
     )
     from journeysim.config.overrides import hydra_value
+    from journeysim.config.resolvers import register_resolvers
     from journeysim.config.schemas import SCHEMAS, register_schemas
 
 __all__ = sorted(EXPORTS)

@@ -224,6 +224,7 @@ class OutputSchema:
     events: bool = OutputSettings.events  # write events.parquet (the full event log)
     figures: bool = OutputSettings.figures  # write the figures (PNG)
     resume: bool = OutputSettings.resume  # skip a job whose folder already holds its complete result
+    name: str = OutputSettings.name  # a label in the default run folder's name
 
 
 SCHEMAS = (

@@ -36,3 +36,5 @@ class OutputSettings:
     events: bool = True
     figures: bool = True
     resume: bool = False
+    # A label for the default run folder (outputs/DATE/TIME-NAME-xxxxxx); empty: TIME-xxxxxx.
+    name: str = ""

@@ -30,7 +30,7 @@ def test_main_job_writes_tables_figures_and_summary(tmp_path):
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["seed"] == 42 and meta["scenario"] == "retail_omnichannel" and len(meta["config_hash"]) == 16
     assert "Results written to" in done.stdout and "conversion" in done.stdout
-    assert not list(run_dir.glob(".partial-*"))
+    assert not list(run_dir.parent.glob(f".{run_dir.name}.partial-*"))
 
 
 def test_overrides_reach_the_run(tmp_path):
@@ -83,7 +83,7 @@ def test_failed_run_leaves_earlier_results_untouched(tmp_path, monkeypatch):
         job.run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), folder)
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     assert after == before
-    assert not list(folder.glob(".partial-*"))
+    assert not list(folder.parent.glob(f".{folder.name}.partial-*"))
 
 
 def test_a_config_of_ones_own_can_type_its_nodes_with_the_registered_schemas(tmp_path):

@@ -59,7 +59,7 @@ def test_experiment_runs_from_the_command_line(tmp_path, name):
     assert meta["changes"] == json.loads(json.dumps(dict(experiment.changes)))
     assert len(meta["current_config_hash"]) == 16 and meta["current_config_hash"] != meta["future_config_hash"]
     assert "conversion by persona" in done.stdout and experiment.question in done.stdout
-    assert not list(run_dir.glob(".partial-*"))
+    assert not list(run_dir.parent.glob(f".{run_dir.name}.partial-*"))
 
 
 def test_experiment_run_overrides_and_the_main_job_stay_apart(tmp_path):

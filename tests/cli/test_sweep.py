@@ -186,35 +186,32 @@ def test_output_only_overrides_do_not_make_a_job_foreign(sweep_copy):
     assert len(collection.missing) == 8 and all("another sweep" in job.reason for job in collection.missing)
 
 
-def test_a_job_killed_while_writing_leaves_nothing_that_reads_as_complete(sweep_copy, monkeypatch, tmp_path):
+def test_a_job_killed_while_writing_keeps_its_earlier_result_and_reads_as_that(sweep_copy, monkeypatch, tmp_path):
+    """A re-run of job 2 with another seed, hard-killed just before its result would replace
+    the earlier one: the folder still holds the earlier, complete result, which the sweep
+    collects; the re-run's configuration finds no result of its own there."""
     folder = sweep_copy / "2"
+    before = collect_sweep(sweep_copy, write=False, warn=False).table
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         cfg = compose("config", overrides=[*job_overrides(folder), "run.seed=99"])
     scenario, settings = load_config(cfg)
 
-    # A hard kill half-way through moving files into place: no exception handling, no cleanup.
-    class Killed(BaseException):
+    class Killed(BaseException):  # a hard kill: no exception handling, no cleanup
         pass
 
-    real_replace, moved = outputs.os.replace, []
+    def die(*args, **kwargs):
+        raise Killed
 
-    def replace_then_die(source, target):
-        if len(moved) == 2:
-            raise Killed
-        moved.append(target)
-        real_replace(source, target)
-
-    monkeypatch.setattr(outputs.os, "replace", replace_then_die)
+    monkeypatch.setattr(outputs, "_exchange", die)
     monkeypatch.setattr(outputs.shutil, "rmtree", lambda *args, **kwargs: None)
     with pytest.raises(Killed):
         run_job(scenario, settings, folder, write_events=False, figures=False)
     monkeypatch.undo()
 
-    assert len(moved) == 2 and not (folder / "run.json").exists()
-    assert list(folder.glob(".partial-*")), "the kill left its staging folder behind"
+    assert list(folder.parent.glob(".2.partial-*")), "the kill left its staging folder behind, hidden beside the job"
     collection = collect_sweep(sweep_copy, write=False, warn=False)
-    assert [job.number for job in collection.missing] == [2] and "no run.json" in collection.missing[0].reason
-    assert 2 not in set(collection.table["job"]) and len(collection.table) == 7 * 2 * 4
+    assert not collection.missing and len(collection.table) == 64
+    pd.testing.assert_frame_equal(collection.table, before)
     assert matching_result(folder, scenario, settings, write_events=False, figures=False) is None
 
 

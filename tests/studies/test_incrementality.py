@@ -235,7 +235,7 @@ def test_command_writes_every_file(tmp_path):
     assert read_path_table(out / "paths.csv")["total_conversions"].sum() > 0
     assert json.loads((out / "run.json").read_text())["scenario"] == "last_touch_trap"
     assert "misallocated" in done.stdout and "display" in done.stdout
-    assert not list(out.glob(".partial-*"))
+    assert not list(out.parent.glob(f".{out.name}.partial-*"))
 
 
 @pytest.mark.parametrize(
