@@ -50,6 +50,7 @@ OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "output.events", "output
 NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
 INVALID_PREFIX = "invalid configuration"
 EXIT_INVALID_JOBS = 2  # as the command line's exit status for an invalid configuration
+EXIT_COLLECT_FAILED = 1
 
 
 class IncompleteSweepWarning(UserWarning):
@@ -345,7 +346,12 @@ class CollectSweep(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir))
         if not sweep_dir.is_dir():
             return
-        collection = collect_sweep(sweep_dir, warn=False)
+        try:
+            collection = collect_sweep(sweep_dir, warn=False)
+        except Exception as error:  # Hydra would turn it into a warning and exit 0 without the table
+            print(f"journeysim: the sweep ran, but its table could not be written ({type(error).__name__}: {error}); "
+                  f"the job folders are intact: fix the cause and run journeysim-collect {sweep_dir}", file=sys.stderr)
+            sys.exit(EXIT_COLLECT_FAILED)
         report(collection)
         if collection.invalid:
             # The other jobs ran and the table is written; the command still fails, as a
@@ -375,7 +381,15 @@ def collect_main(argv: Sequence[str] | None = None) -> int:
     if not args.path.is_dir():
         print(f"journeysim-collect: no sweep folder {str(args.path)!r}", file=sys.stderr)
         return 2
-    collection = collect_sweep(args.path, warn=False)
+    if not (args.path / "multirun.yaml").is_file():
+        print(f"journeysim-collect: {str(args.path)!r} is not a sweep folder (no multirun.yaml): collect the folder "
+              "a `journeysim -m ...` run named (hydra.sweep.dir), not single runs", file=sys.stderr)
+        return 2
+    try:
+        collection = collect_sweep(args.path, warn=False)
+    except Exception as error:
+        print(f"journeysim-collect: cannot build the table of {str(args.path)!r} ({type(error).__name__}: {error})", file=sys.stderr)
+        return EXIT_COLLECT_FAILED
     report(collection)
     return 0 if collection.files else 1
 

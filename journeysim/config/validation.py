@@ -34,6 +34,7 @@ from journeysim.model.settings import RunSettings
 # other names too, but those it shares with this list must keep this order.
 CANONICAL_STAGE_ORDER = ("awareness", "interest", "consideration", "intent", "evaluation", "purchase", "retention", "loyalty", "advocacy")
 SHARE_TOLERANCE = 1e-6
+MAX_SEED = 2**63 - 1
 
 
 def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
@@ -97,8 +98,9 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
 
 def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSettings:
     check = Collector()
-    if data["seed"] < 0:
-        check.add(f"{path}.seed", f"must be >= 0, got {data['seed']}")
+    if not 0 <= data["seed"] <= MAX_SEED:
+        # Every result table carries the seed in a 64-bit column.
+        check.add(f"{path}.seed", f"must be a whole number from 0 to {MAX_SEED}, got {data['seed']}")
     check.number(f"{path}.horizon_days", data["horizon_days"], 0.0, low_open=True)
     if data["arrival_days"] is not None and check.number(f"{path}.arrival_days", data["arrival_days"], 0.0, low_open=True):
         if data["arrival_days"] > data["horizon_days"]:

@@ -98,7 +98,8 @@ def test_missing_required_section(tiny_data):
 BAD_RUNS = [
     ({"horizon_days": 0}, "run.horizon_days", "must be > 0, got 0"),
     ({"replications": 0}, "run.replications", "must be >= 1, got 0"),
-    ({"seed": -3}, "run.seed", "must be >= 0, got -3"),
+    ({"seed": -3}, "run.seed", "must be a whole number from 0 to 9223372036854775807, got -3"),
+    ({"seed": 10**23}, "run.seed", "must be a whole number from 0 to 9223372036854775807, got 100000000000000000000000"),
     ({"arrival_days": 50, "horizon_days": 10}, "run.arrival_days", "must be <= horizon_days (10), got 50"),
     ({"seed": "abc"}, "run.seed", "must be a whole number, got 'abc'"),
     ({"engine": "turbo"}, "run.engine", "must be one of simpy, vectorised, auto, got 'turbo'"),
