@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from journeysim.config import config_dir, register_resolvers, register_schemas
+from journeysim.config import config_dir, register_resolvers, register_schemas, unsafe_config_files
 from journeysim.errors import ConfigError
 from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 
@@ -77,8 +77,33 @@ def _terminated(signum: int, frame: Any) -> None:
     raise SystemExit(EXIT_TERMINATED)
 
 
+def config_roots(argv: list[str]) -> list[Path]:
+    """The folders Hydra composes from: the primary one (``--config-path``/``-cp``, or ours),
+    ``--config-dir``/``-cd`` and ``hydra.searchpath=[...]`` file paths."""
+    roots, primary = [], config_dir()
+    for i, arg in enumerate(argv):
+        flag, _, value = arg.partition("=")
+        if flag in ("--config-path", "-cp", "--config-dir", "-cd"):
+            value = value or (argv[i + 1] if i + 1 < len(argv) else "")
+            if flag in ("--config-path", "-cp"):
+                primary = Path(value)
+            else:
+                roots.append(Path(value))
+        elif arg.lstrip("+").startswith("hydra.searchpath="):
+            roots += [Path(p.strip(" '\"").removeprefix("file://")) for p in value.strip("[]").split(",") if p.strip() and not p.strip().startswith("pkg://")]
+    return [primary, *roots]
+
+
 def main() -> None:
-    """``journeysim``: a Hydra job; Ctrl-C and SIGTERM end it with one line and no traceback."""
+    """``journeysim``: a Hydra job; Ctrl-C and SIGTERM end it with one line and no traceback.
+
+    Before Hydra composes anything, scenario and experiment files on the search path are
+    checked to be data: one that sets ``hydra.*`` (callbacks Hydra would instantiate) or a
+    ``defaults`` list stops the command with status 2, naming the file."""
+    unsafe = unsafe_config_files(config_roots(sys.argv[1:]))
+    if unsafe:
+        report_config_error(ConfigError(unsafe))
+        sys.exit(EXIT_INVALID_CONFIG)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         _main()

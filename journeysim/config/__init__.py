@@ -29,6 +29,7 @@ EXPORTS = {
     "read_experiment_file": "journeysim.config.files",
     "read_mapping": "journeysim.config.files",
     "read_yaml": "journeysim.config.files",
+    "unsafe_config_files": "journeysim.config.files",
     "register_resolvers": "journeysim.config.resolvers",
     "register_schemas": "journeysim.config.schemas",
     "run_settings_from_dict": "journeysim.config.loading",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         read_experiment_file,
         read_mapping,
         read_yaml,
+        unsafe_config_files,
     )
     from journeysim.config.loading import (
         load_config,

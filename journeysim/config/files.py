@@ -87,6 +87,36 @@ def default_run_node() -> dict[str, Any]:
     return read_mapping(config_dir() / "config.yaml").get("run") or {}
 
 
+# What a file of each group may set at its top level. Scenario files are composed under
+# `scenario` (configs/config.yaml), experiment files at the top, so both are checked before
+# Hydra composes them: a `hydra` node (callbacks with a _target_) or a `defaults` list (other
+# configs pulled in) would run or load what a data file must not.
+GROUP_KEYS = {"scenario": None, "experiment": frozenset({"experiment", "run"})}
+NEVER_IN_DATA = frozenset({"hydra", "defaults"})
+
+
+def unsafe_config_files(roots: list[Path]) -> list[Problem]:
+    """Scenario and experiment files under ``roots`` that set more than data may: one problem
+    per file, naming it and the keys. Unreadable files are left to the loader to report."""
+    problems = []
+    for root in roots:
+        for group, allowed in GROUP_KEYS.items():
+            for path in sorted(Path(root, group).glob("*.y*ml")):
+                try:
+                    data = read_yaml(path)
+                except ConfigError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
+                keys = set(map(str, data))
+                bad = sorted(keys & NEVER_IN_DATA if allowed is None else keys - allowed)
+                if bad:
+                    may = f"{group}.*" if allowed is None else " and ".join(f"{k}.*" for k in sorted(allowed))
+                    article = "an" if group[0] in "aeiou" else "a"
+                    problems.append(Problem(str(path), f"{article} {group} file is data and may set {may} only; it sets {', '.join(bad)}"))
+    return problems
+
+
 def read_experiment_file(name_or_path: str | Path) -> dict[str, Any]:
     """The ``experiment`` and ``run`` nodes of a named experiment (or a YAML path).
 

@@ -223,7 +223,9 @@ def test_collect_command_rebuilds_the_table_and_refuses_a_missing_folder(sweep_c
     assert collect_main([str(tmp_path / "nowhere")]) == 2
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert collect_main([str(empty)]) == 1 and not (empty / "sweep.csv").exists()
+    assert collect_main([str(empty)]) == 2  # no multirun.yaml: not a sweep folder
+    (empty / "multirun.yaml").write_text((sweep_copy / "multirun.yaml").read_text())
+    assert collect_main([str(empty)]) == 1 and not (empty / "sweep.csv").exists()  # a sweep none of whose jobs finished
 
 
 def test_response_summary_pools_seeds_and_replications(sweep_dir):
