@@ -19,7 +19,12 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from journeysim.config import config_dir, register_resolvers, register_schemas, unsafe_config_files
+from journeysim.config import (
+    config_dir,
+    register_resolvers,
+    register_schemas,
+    unsafe_config_files,
+)
 from journeysim.errors import ConfigError
 from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
 

@@ -4,7 +4,6 @@ without sweep.parquet, and journeysim-collect answered with a traceback.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
