@@ -8,6 +8,9 @@ replication *r* draws from its own random streams wherever it runs.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -37,4 +40,38 @@ def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]],
         return
     from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=min(workers, len(arguments)), backend="loky", return_as="generator")(delayed(task)(*each) for each in arguments)
+    owner = os.getpid()
+    yield from Parallel(n_jobs=min(workers, len(arguments)), backend="loky", return_as="generator")(
+        delayed(_watched)(owner, task, *each) for each in arguments
+    )
+
+
+# A worker outlives a hard-killed owner (SIGKILL runs no clean-up), and loky keeps idle workers
+# for minutes: each worker watches its owner and leaves as soon as the owner is gone.
+_WATCHED_OWNER: int | None = None
+OWNER_POLL_SECONDS = 0.5
+EXIT_ORPHANED = 3
+
+
+def _watched(owner: int, task: Callable[..., Any], *arguments: Any) -> Any:
+    _watch(owner)
+    return task(*arguments)
+
+
+def _watch(owner: int) -> None:
+    global _WATCHED_OWNER
+    if _WATCHED_OWNER == owner or owner == os.getpid():
+        return
+    _WATCHED_OWNER = owner
+
+    def check() -> None:
+        while True:
+            time.sleep(OWNER_POLL_SECONDS)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(EXIT_ORPHANED)
+            except PermissionError:  # alive, under another user: pid reused, so gone too
+                os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=check, name="journeysim-owner-watch", daemon=True).start()
