@@ -157,7 +157,7 @@ def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> di
         where = f"{path}.channels.{name}"
         if spec["mode"] not in CHANNEL_MODES:
             check.add(f"{where}.mode", f"must be one of {', '.join(CHANNEL_MODES)}, got {spec['mode']!r}")
-        check.number(f"{where}.cost_per_contact", spec["cost_per_contact"], 0.0)
+        check.money(f"{where}.cost_per_contact", spec["cost_per_contact"])
         capacity = spec.get("capacity")
         if capacity is not None and capacity < 1:
             check.add(f"{where}.capacity", f"must be >= 1 server (or null for unlimited), got {capacity}")
@@ -165,7 +165,7 @@ def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> di
         if capacity is not None and spec.get("service_time_days") is None:
             check.add(f"{where}.service_time_days", f"is required when capacity is set (capacity={capacity})")
         staff_cost = spec.get("staff_cost_per_hour", 0.0)
-        if not check.number(f"{where}.staff_cost_per_hour", staff_cost, 0.0):
+        if not check.money(f"{where}.staff_cost_per_hour", staff_cost):
             staff_cost = 0.0
         elif capacity is None and staff_cost > 0:
             check.add(f"{where}.staff_cost_per_hour", f"needs staff: set capacity (servers) on the channel, or remove the cost; got {staff_cost:g} with no capacity")
@@ -258,7 +258,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
         else:
             check.number(f"{where}.affinity.{channel}", weight, 0.0)
     check.number(f"{where}.friction_sensitivity", spec["friction_sensitivity"], 0.0)
-    order_value = check.distribution(f"{where}.order_value", spec["order_value"])
+    order_value = check.distribution(f"{where}.order_value", spec["order_value"], money=True)
     patience = check.distribution(f"{where}.patience_days", spec.get("patience_days"))
     overrides: dict[tuple[str, str], Touchpoint | None] = {}
     for stage, row in spec["touchpoints"].items():

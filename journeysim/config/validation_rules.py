@@ -14,6 +14,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from journeysim.errors import ConfigError, Problem
+
+# Money (order values, costs, spend) is summed over customers, days and replications into
+# 32-bit and 64-bit columns: a trillion per amount keeps every total finite.
+MAX_MONEY = 1e12
 from journeysim.model.distributions import Distribution, DistributionError
 from journeysim.model.scenario import (
     Advocacy,
@@ -62,15 +66,26 @@ class Collector:
             if spec["to_day"] <= spec["from_day"]:
                 self.add(f"{at}.to_day", f"must be after from_day ({spec['from_day']:g}), got {spec['to_day']:g}")
 
-    def distribution(self, path: str, spec: Mapping[str, Any] | None) -> Distribution | None:
+    def distribution(self, path: str, spec: Mapping[str, Any] | None, *, money: bool = False) -> Distribution | None:
+        """A validated distribution; ``money`` bounds it to amounts result tables can hold."""
         if spec is None:
             return None
         parameters = {k: v for k, v in spec.items() if k != "dist"}
         try:
-            return Distribution.from_parameters(spec["dist"], parameters)
+            distribution = Distribution.from_parameters(spec["dist"], parameters)
         except DistributionError as error:
             self.add(f"{path}.{error.field}", str(error))
             return None
+        if money:
+            for name, value in parameters.items():
+                if name != "cv" and isinstance(value, (int, float)) and value > MAX_MONEY:
+                    self.add(f"{path}.{name}", f"must be at most {MAX_MONEY:g} (an amount of money result tables can hold), got {value:g}")
+                    return None
+        return distribution
+
+    def money(self, path: str, value: Any) -> bool:
+        """A finite amount of money >= 0 and small enough to add up in result tables."""
+        return self.number(path, value, 0.0, MAX_MONEY)
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -194,7 +209,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
         brings_prospects = spec["max_arrivals_per_day"] != 0 and any(s != 0 for s in spends)
         if brings_prospects and stages and (stages[0], name) not in touchpoints:
             check.add(where, f"paid prospects enter through {name!r} at {stages[0]!r}, but there is no touchpoints.{stages[0]}.{name}")
-        check.number(f"{where}.spend_per_day", spec["spend_per_day"], 0.0)
+        check.money(f"{where}.spend_per_day", spec["spend_per_day"])
         check.number(f"{where}.max_arrivals_per_day", spec["max_arrivals_per_day"], 0.0)
         check.number(f"{where}.half_saturation", spec["half_saturation"], 0.0, low_open=True)
         check.number(f"{where}.hill_shape", spec["hill_shape"], 0.0, low_open=True)
@@ -212,7 +227,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
         for index, period in enumerate(spec["plan"]):
             at = f"{where}.plan[{index}]"
             check.period(at, period)
-            check.number(f"{at}.spend_per_day", period["spend_per_day"], 0.0)
+            check.money(f"{at}.spend_per_day", period["spend_per_day"])
             plan.append(SpendPeriod(float(period["from_day"]), float(period["to_day"]), float(period["spend_per_day"])))
         budgets[name] = ChannelBudget(
             channel=name,

@@ -26,6 +26,15 @@ from journeysim.model.scenario import Scenario
 CONVERTED = -1  # next_stage value: advancing from the purchase stage is buying
 
 
+def code_dtype(count: int) -> type[np.signedinteger]:
+    """The smallest signed integer type holding codes -1 .. count - 1 (stages, channels,
+    personas): int8 up to 127 of them, so ordinary scenarios keep their compact tables."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if count <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 @dataclass(frozen=True)
 class CompiledScenario:
     scenario: Scenario
@@ -59,6 +68,12 @@ class CompiledScenario:
     order_value_code: np.ndarray
     order_value_params: np.ndarray  # [persona, 3]
     order_value_mean: np.ndarray
+
+    @property
+    def index_dtype(self) -> type[np.signedinteger]:
+        """The integer type of stage, channel and persona codes in the records (-1 = none):
+        int8 up to 127 of each, wider for larger scenarios."""
+        return code_dtype(max(len(self.stages), len(self.channels), len(self.personas)))
 
     @property
     def n_journey_stages(self) -> int:

@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from journeysim.analysis.attribution import MODEL_NAMES
+from journeysim.reporting.figures import plain_text
 
 MODEL_LABELS = {
     "first_touch": "first touch",
@@ -45,6 +46,7 @@ def truth_share_interval(credits: pd.DataFrame) -> pd.DataFrame:
     return truth
 
 
+@plain_text
 def attribution_truth_figure(credits: pd.DataFrame, scores: pd.DataFrame, title: str = "Attribution versus simulated truth") -> Figure:
     """Left: credit share per channel for each model, next to the simulated truth (black, with
     its 95 % interval). Right: each model's misallocated share of credit."""

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from journeysim.reporting.figures import plain_text
+
 CURRENT_COLOUR, RECOMMENDED_COLOUR = "#7f7f7f", "#1f77b4"
 
 
@@ -20,6 +22,7 @@ def _label(name: str) -> str:
     return name.replace("_", " ")
 
 
+@plain_text
 def response_curve_figure(response: pd.DataFrame, split: pd.DataFrame) -> Figure:
     """``response``: channel, spend_per_day, paid_prospects_per_day. ``split``: channel,
     current_spend_per_day, recommended_spend_per_day."""
@@ -50,6 +53,7 @@ def response_curve_figure(response: pd.DataFrame, split: pd.DataFrame) -> Figure
     return figure
 
 
+@plain_text
 def marginal_return_figure(marginal: pd.DataFrame, objective: str) -> Figure:
     """``marginal``: split (current/recommended), channel, marginal_return, ci_low, ci_high."""
     channels = list(dict.fromkeys(marginal["channel"]))
@@ -75,6 +79,7 @@ def marginal_return_figure(marginal: pd.DataFrame, objective: str) -> Figure:
     return figure
 
 
+@plain_text
 def split_figure(split: pd.DataFrame, objective: str) -> Figure:
     """``split``: channel, current_spend_per_day, recommended_spend_per_day, held_fixed."""
     channels = split["channel"].tolist()

@@ -15,6 +15,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from journeysim.analysis.metrics import ALL
+from journeysim.reporting.figures import plain_text
 
 STATE_COLOURS = {"current": "#8c8c8c", "future": "#1f77b4"}
 # KPIs that repeat another one on another scale (a count next to its rate, a sum next to its
@@ -44,6 +45,7 @@ def _grid(figure: Figure, count: int, columns: int, **kwargs):
     return axes[:count], rows, columns
 
 
+@plain_text
 def funnels_figure(funnels: pd.DataFrame, title: str = "Future state", stages: Sequence[str] | None = None) -> Figure:
     """Per persona, the share of arrivals reaching each stage: current and future side by side.
 
@@ -82,6 +84,7 @@ def funnels_figure(funnels: pd.DataFrame, title: str = "Future state", stages: S
     return figure
 
 
+@plain_text
 def forest_figure(table: pd.DataFrame, persona: str = ALL, title: str = "Future state", confidence: float = 0.95,
                   kpis: Sequence[str] | None = None) -> Figure:
     """Each KPI's change in % of its current value, with the interval of the paired difference.
@@ -120,6 +123,7 @@ def forest_figure(table: pd.DataFrame, persona: str = ALL, title: str = "Future 
     return figure
 
 
+@plain_text
 def dropoff_figure(dropoff: pd.DataFrame, stages: Sequence[str], channels: Sequence[str], title: str = "Future state") -> Figure:
     """Stage x channel heatmaps (pooled and per persona) of the change in lost customers per
     100 arrivals: blue = fewer lost in the future state, red = more."""
@@ -158,6 +162,7 @@ def dropoff_figure(dropoff: pd.DataFrame, stages: Sequence[str], channels: Seque
     return figure
 
 
+@plain_text
 def emotion_lane_figure(emotion: pd.DataFrame, stages: Sequence[str], title: str = "Future state") -> Figure:
     """The journey map's emotion lane: mean emotion of the experiences at each stage, per
     persona, current vs future."""

@@ -6,9 +6,12 @@ backend works headless.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -18,6 +21,19 @@ from journeysim.analysis.metrics import ALL
 PERSONA_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
+def plain_text(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw with mathtext off: every label is plain text, so a ``$`` in a persona, channel or
+    stage name is a dollar sign, not the start of a formula matplotlib fails to parse."""
+
+    @functools.wraps(draw)
+    def drawn(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return drawn
+
+
+@plain_text
 def funnel_figure(funnel: pd.DataFrame, title: str = "Journey funnel") -> Figure:
     """One centred-bar funnel per persona (and pooled): share of arrivals reaching each stage."""
     personas = [p for p in funnel["persona"].unique() if p != ALL] + ([ALL] if ALL in set(funnel["persona"]) else [])
@@ -49,6 +65,7 @@ def funnel_figure(funnel: pd.DataFrame, title: str = "Journey funnel") -> Figure
     return figure
 
 
+@plain_text
 def journey_map_figure(touchpoints: pd.DataFrame, stages: Sequence[str], channels: Sequence[str], persona: str = ALL) -> Figure:
     """Stage x channel heatmaps: touches, drop-off rate (friction share noted) and mean emotion."""
     table = touchpoints.loc[touchpoints["persona"] == persona]
@@ -96,6 +113,7 @@ def save(figure: Figure, path: str | Path, dpi: int = 120) -> None:
     figure.savefig(path, dpi=dpi)
 
 
+@plain_text
 def queue_figure(visits: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """Per capacity channel: distribution of waits, and waits and abandonment by hour of day."""
     channels = summary["channel"].tolist()
@@ -134,6 +152,7 @@ def queue_figure(visits: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     return figure
 
 
+@plain_text
 def loyalty_figure(timeline: pd.DataFrame) -> Figure:
     """Customers over time: acquired, still active, loyal, advocates; and cumulative repeat purchases."""
     figure = Figure(figsize=(12, 4.2), layout="constrained")

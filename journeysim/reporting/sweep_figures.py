@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from journeysim.reporting.figures import PERSONA_COLOURS
+from journeysim.reporting.figures import PERSONA_COLOURS, plain_text
 
 
 def short_label(key: str) -> str:
@@ -17,6 +17,7 @@ def short_label(key: str) -> str:
     return key
 
 
+@plain_text
 def sensitivity_figure(indices: pd.DataFrame, *, method: str, kpi: str) -> Figure:
     """Tornado-style bars, most influential parameter on top.
 
@@ -48,6 +49,7 @@ def sensitivity_figure(indices: pd.DataFrame, *, method: str, kpi: str) -> Figur
     return figure
 
 
+@plain_text
 def response_figure(summary: pd.DataFrame, x: str, *, group: str | None = None, kpi: str = "KPI", title: str | None = None) -> Figure:
     """A response curve with error bars: ``summary`` as :func:`journeysim.analysis.sweeps.response_summary` gives.
 

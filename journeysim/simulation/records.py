@@ -23,6 +23,8 @@ from array import array
 import numpy as np
 import pandas as pd
 
+from journeysim.model.compiled import code_dtype
+
 EVENT_TYPES = ("arrival", "touch", "purchase", "renege", "repeat_purchase", "churn", "loyal", "advocate", "referral")
 ARRIVAL, TOUCH, PURCHASE, RENEGE, REPEAT_PURCHASE, CHURN, LOYAL, ADVOCATE, REFERRAL = range(9)
 SOURCES = ("organic", "referral", "paid")
@@ -34,15 +36,26 @@ CONVERTED, LOST, OPEN = range(3)
 NONE = -1  # code for "no stage/channel/outcome" on rows where it does not apply
 
 
-class EventRecorder:
-    """Columnar append-only event log of one replication."""
+def replication_dtype(last_replication: int) -> type[np.signedinteger]:
+    """int16 for replication numbers up to 32767 (every ordinary study), wider beyond."""
+    return np.int16 if last_replication <= np.iinfo(np.int16).max else np.int32 if last_replication <= np.iinfo(np.int32).max else np.int64
 
-    def __init__(self) -> None:
+
+_TYPECODES = {np.int8: "b", np.int16: "h", np.int32: "i", np.int64: "q"}
+
+
+class EventRecorder:
+    """Columnar append-only event log of one replication; ``index_dtype`` holds the codes of
+    stages, channels and personas (:func:`code_dtype` of the largest of them)."""
+
+    def __init__(self, index_dtype: type[np.signedinteger] = np.int8) -> None:
+        self.index_dtype = index_dtype
+        index = _TYPECODES[index_dtype]
         self.customer = array("i")
-        self.persona = array("b")
+        self.persona = array(index)
         self.time = array("d")
-        self.stage = array("b")
-        self.channel = array("b")
+        self.stage = array(index)
+        self.channel = array(index)
         self.event = array("b")
         self.outcome = array("b")
         self.emotion = array("f")
@@ -67,10 +80,10 @@ class EventRecorder:
     def columns(self) -> dict[str, np.ndarray]:
         return {
             "customer_id": np.frombuffer(self.customer, dtype=np.int32),
-            "persona": np.frombuffer(self.persona, dtype=np.int8),
+            "persona": np.frombuffer(self.persona, dtype=self.index_dtype),
             "time_days": np.frombuffer(self.time, dtype=np.float64),
-            "stage": np.frombuffer(self.stage, dtype=np.int8),
-            "channel": np.frombuffer(self.channel, dtype=np.int8),
+            "stage": np.frombuffer(self.stage, dtype=self.index_dtype),
+            "channel": np.frombuffer(self.channel, dtype=self.index_dtype),
             "event": np.frombuffer(self.event, dtype=np.int8),
             "outcome": np.frombuffer(self.outcome, dtype=np.int8),
             "emotion": np.frombuffer(self.emotion, dtype=np.float32),
@@ -80,14 +93,14 @@ class EventRecorder:
 
 
 def categorical(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=code_dtype(len(categories))), categories=list(categories))
 
 
 def events_table(columns: dict[str, np.ndarray], replication: int, stages, channels, personas) -> pd.DataFrame:
     n = len(columns["customer_id"])
     return pd.DataFrame(
         {
-            "replication": np.full(n, replication, dtype=np.int16),
+            "replication": np.full(n, replication, dtype=replication_dtype(replication)),
             "customer_id": columns["customer_id"].astype(np.int32, copy=False),
             "persona": categorical(columns["persona"], personas),
             "time_days": columns["time_days"].astype(np.float64, copy=False),
@@ -122,7 +135,7 @@ def customers_table(columns: dict[str, np.ndarray], replication: int, stages, ch
     churned = column("churned", bool, False)
     return pd.DataFrame(
         {
-            "replication": np.full(n, replication, dtype=np.int16),
+            "replication": np.full(n, replication, dtype=replication_dtype(replication)),
             "customer_id": np.arange(n, dtype=np.int32),
             "persona": categorical(columns["persona"], personas),
             "persona_customer": column("persona_customer", np.int64, 0),
@@ -153,7 +166,7 @@ def queues_table(columns: dict[str, list], replication: int, stages, channels, p
     n = len(columns.get("customer_id", []))
     return pd.DataFrame(
         {
-            "replication": np.full(n, replication, dtype=np.int16),
+            "replication": np.full(n, replication, dtype=replication_dtype(replication)),
             "customer_id": np.asarray(columns.get("customer_id", []), dtype=np.int32),
             "persona": categorical(columns.get("persona", []), personas),
             "stage": categorical(columns.get("stage", []), stages),

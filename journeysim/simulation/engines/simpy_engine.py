@@ -137,7 +137,7 @@ class SimPyJourneyEngine:
         """
         self._key = replication_key
         self._horizon = horizon_days
-        self._recorder = EventRecorder()
+        self._recorder = EventRecorder(self.compiled.index_dtype)
         market = self.compiled.scenario.market is not None
         # Organic customers of an open market are known in advance: their rows are laid out
         # at once (ids in arrival order); referred customers are appended as they come.

@@ -95,6 +95,7 @@ class VectorisedJourneyEngine:
     selection_note = ""  # set by select_engine("auto"): why this engine
 
     def __init__(self, compiled: CompiledScenario) -> None:
+        self._index_dtype = compiled.index_dtype
         reasons = unsupported_features(compiled)
         if reasons:
             raise ConfigError(Problem("run.engine", f"the vectorised engine cannot run this scenario exactly ({'; '.join(reasons)})"))
@@ -127,8 +128,8 @@ class VectorisedJourneyEngine:
         cell_stage = np.tile(np.repeat(np.arange(n_stages), n_channels), n_personas)
         cell_channel = np.tile(np.arange(n_channels), n_personas * n_stages)
         purchase = np.full(cells, compiled.purchase_index)
-        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage]).astype(np.int8)
-        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(np.int8)
+        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage]).astype(self._index_dtype)
+        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(self._index_dtype)
         self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event]).astype(np.int8)
         self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan), post_emotion]).astype(np.float32)
         cost = self._cost[cell_channel]
@@ -157,13 +158,13 @@ class VectorisedJourneyEngine:
         first_channel = np.asarray(arrivals.first_channels(), dtype=np.intp)
         paid = np.flatnonzero(first_channel != NONE)
         customers = {
-            "persona": persona.astype(np.int8),
+            "persona": persona.astype(self._index_dtype),
             "persona_customer": np.asarray(arrivals.persona_customer, dtype=np.int64),  # paid prospects' numbers exceed 2**40
             "source": np.where(first_channel != NONE, PAID, ORGANIC).astype(np.int8),
             "arrival_days": np.asarray(arrivals.time_days, dtype=np.float64),
             "outcome": np.full(n, OPEN, dtype=np.int8),
-            "final_stage": np.zeros(n, dtype=np.int8),
-            "final_channel": np.full(n, NONE, dtype=np.int8),
+            "final_stage": np.zeros(n, dtype=self._index_dtype),
+            "final_channel": np.full(n, NONE, dtype=self._index_dtype),
             "touches": np.zeros(n, dtype=np.int32),
             "lost_to_friction": np.zeros(n, dtype=bool),
             "time_to_convert_days": np.full(n, np.nan),
