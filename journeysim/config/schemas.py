@@ -191,6 +191,7 @@ class RunSchema:
     progress: bool = RunSettings.progress
     engine: str = RunSettings.engine
     workers: int = RunSettings.workers
+    force: bool = RunSettings.force
 
 
 @dataclass

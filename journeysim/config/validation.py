@@ -121,6 +121,7 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
         progress=bool(data["progress"]),
         engine=str(data["engine"]),
         workers=int(workers),
+        force=bool(data.get("force", False)),
     )
 
 

@@ -22,6 +22,8 @@ class RunSettings:
     # Processes that run independent replications side by side (a run's, a comparison's);
     # the results do not depend on it: replication r draws from its own random streams.
     workers: int = 1
+    # Run even when the estimated memory exceeds what the machine has (the resource guard).
+    force: bool = False
 
     @property
     def arrival_window_days(self) -> float:

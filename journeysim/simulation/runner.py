@@ -32,6 +32,7 @@ from journeysim.simulation.arrivals import (
     paid_arrivals,
 )
 from journeysim.simulation.engines import Engine, select_engine
+from journeysim.simulation.footprint import check_footprint
 from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.records import (
     canonical_order,
@@ -91,6 +92,7 @@ def simulate(
         raise ConfigError(Problem("first_replication", f"must be a whole number >= 0, got {first_replication!r}"))
     settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine)
     compiled = compile_scenario(scenario)
+    check_footprint(compiled, settings, keep_events)  # refuses what would not fit in memory
     engine_ = select_engine(settings.engine, compiled)
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
     numbers = range(first_replication, first_replication + settings.replications)
@@ -206,6 +208,7 @@ def _merge_settings(settings, seed, horizon_days, replications, arrival_days, pr
         "progress": base.progress if progress is None else progress,
         "engine": base.engine if engine is None else engine,
         "workers": base.workers,
+        "force": base.force,
     }
     return run_settings_from_dict(values)
 
