@@ -53,7 +53,7 @@ class AtomicOutput:
         return self.staging / name
 
     def write_csv(self, frame: pd.DataFrame, name: str) -> None:
-        frame.to_csv(self.path(name), index=False)
+        spreadsheet_safe(frame).to_csv(self.path(name), index=False)
 
     def write_parquet(self, frame: pd.DataFrame, name: str) -> None:
         frame.to_parquet(self.path(name), index=False)
@@ -128,6 +128,33 @@ def _exchange(first: Path, second: Path) -> None:
     os.rename(second, aside)
     os.rename(first, second)
     os.rename(aside, first)
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """``text``, with a leading apostrophe when a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell a spreadsheet would read as a formula neutralised
+    (:func:`safe_cell`): names come from configs and data files other people wrote. Numbers
+    are left alone; the frame is copied only when a cell changes."""
+    changed = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = [safe_cell(c) if isinstance(c, str) else c for c in values.cat.categories]
+            if categories != list(values.cat.categories):
+                changed[column] = values.cat.rename_categories(categories)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            texts = values.map(lambda v: safe_cell(v) if isinstance(v, str) else v)
+            if not texts.equals(values):
+                changed[column] = texts
+    return frame.assign(**changed) if changed else frame
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from journeysim.analysis.attribution_markov import markov
+from journeysim.analysis.attribution_markov import MAX_OPERATIONS, markov
 from journeysim.analysis.attribution_rules import (
     first_touch,
     last_non_direct,
@@ -45,6 +45,7 @@ def attribute_all(
     include_null: bool = True,
     collapse_repeats: bool = True,
     max_exact_channels: int = 15,
+    max_operations: float = MAX_OPERATIONS,
     samples: int = 2000,
     rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
@@ -57,7 +58,7 @@ def attribute_all(
         linear(path_table),
         time_decay(path_table, half_life_touches),
         position_based(path_table, first, last),
-        markov(path_table, order, include_null, collapse_repeats),
+        markov(path_table, order, include_null, collapse_repeats, max_operations),
         shapley(path_table, max_exact_channels, samples, rng),
     ]
     combined = pd.concat(tables, ignore_index=True)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from journeysim.analysis.attribution_rules import credit_table
-from journeysim.analysis.paths import join_path, path_channels
+from journeysim.analysis.paths import PathDataError, join_path, path_channels
 
 START_STATE, CONVERSION_STATE, NULL_STATE = "(start)", "(conversion)", "(null)"
 
@@ -99,8 +99,16 @@ def _fit_chain(
     return _FittedChain(states, per_step[:, : n_states + 2], per_step[:, [n_states, n_states + 2]])
 
 
+# Each channel's removal solves a dense linear system over the chain's states: about
+# channels x states^3 / 3 operations, on a states^2 matrix. 600 channels at order 1 (4e10)
+# take ~10 s; the reference data at order 3 (12 channels, 790 states, 2e9) a fifth of a second.
+MAX_OPERATIONS = 1e11
+MAX_MATRIX_BYTES = 2**30
+
+
 def markov_removal_effects(
-    path_table: pd.DataFrame, order: int = 1, include_null: bool = True, collapse_repeats: bool = True
+    path_table: pd.DataFrame, order: int = 1, include_null: bool = True, collapse_repeats: bool = True,
+    max_operations: float = MAX_OPERATIONS,
 ) -> MarkovAttribution:
     """Markov-chain attribution by removal effects, solved exactly (no simulation).
 
@@ -115,6 +123,10 @@ def markov_removal_effects(
 
     With ``include_null=False`` only converting paths are used, so P(conversion) is 1 and a
     removal effect is the share of converting walks that the removal cuts off.
+
+    A chain whose exact solution would take more than ``max_operations`` (or a matrix over
+    1 GiB) is refused with its cost (PathDataError) before anything is built: the work grows
+    with the channels times the cube of the chain's states.
     """
     if not (isinstance(order, int) and order >= 1):
         raise ValueError(f"order must be an integer >= 1, got {order!r}")
@@ -126,6 +138,7 @@ def markov_removal_effects(
     reserved = {START_STATE, CONVERSION_STATE, NULL_STATE} & set(channel_names)
     if reserved:
         raise ValueError(f"channel names {sorted(reserved)} are reserved for Markov chain states")
+    _check_size(channel_lists, conversions + nulls, order, collapse_repeats, len(channel_names), max_operations)
     chain = _fit_chain(channel_lists, conversions, nulls, values, order, collapse_repeats)
 
     base = chain.reach_from_start(np.arange(len(chain.states)))
@@ -161,6 +174,24 @@ def markov_removal_effects(
     return MarkovAttribution(transition_matrix, float(base[0]), removal_effects, credits)
 
 
-def markov(path_table: pd.DataFrame, order: int = 1, include_null: bool = True, collapse_repeats: bool = True) -> pd.DataFrame:
+def markov(
+    path_table: pd.DataFrame, order: int = 1, include_null: bool = True, collapse_repeats: bool = True,
+    max_operations: float = MAX_OPERATIONS,
+) -> pd.DataFrame:
     """The credit table of :func:`markov_removal_effects`."""
-    return markov_removal_effects(path_table, order, include_null, collapse_repeats).credits
+    return markov_removal_effects(path_table, order, include_null, collapse_repeats, max_operations).credits
+
+
+def _check_size(channel_lists, weights: np.ndarray, order: int, collapse_repeats: bool, channels: int, max_operations: float) -> None:
+    states = {()}
+    for channel_tuple, weight in zip(channel_lists, weights):
+        if weight > 0:
+            states.update(_walk_states(_collapse_repeats(channel_tuple) if collapse_repeats else channel_tuple, order))
+    operations, matrix_bytes = channels * len(states) ** 3 / 3, len(states) ** 2 * 8
+    if operations > max_operations or matrix_bytes > MAX_MATRIX_BYTES:
+        raise PathDataError(
+            f"path table: the Markov chain would have {len(states):,} states ({channels:,} channels, order {order}); "
+            f"solving it exactly takes about {operations:.1g} operations (~{operations / 1e10:,.0f} s) and a "
+            f"{matrix_bytes / 2**30:.2g} GiB matrix, beyond max_operations={max_operations:.0e} or 1 GiB. "
+            f"Group rare channels into one, lower the order, or pass max_operations={operations:.1e} to run it anyway"
+        )

@@ -28,7 +28,7 @@ from journeysim.analysis.paths import (
     paths_from_events,
     split_path,
 )
-from journeysim.outputs import replacing
+from journeysim.outputs import replacing, safe_cell
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
@@ -197,7 +197,7 @@ def write_path_table(path_table: pd.DataFrame, file_path: str | os.PathLike, sep
         writer.writerow(PATH_TABLE_COLUMNS)
         numbers = path_table[list(PATH_TABLE_COLUMNS[1:])].to_numpy(dtype=float)
         for channels, row in zip(channel_lists, numbers):
-            writer.writerow([join_path(channels), *(repr(float(value)) for value in row)])
+            writer.writerow([safe_cell(join_path(channels)), *(repr(float(value)) for value in row)])
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -73,6 +73,14 @@ def path_channels(path_table: pd.DataFrame, source: str = "path table") -> list[
             raise PathDataError(
                 f"{source}: row {row + 1}: column {column!r} must be a finite number >= 0, got {value!r}"
             )
+        with np.errstate(over="ignore"):
+            total = numbers.sum()
+        if not np.isfinite(total):
+            row = int(np.argmax(numbers))
+            raise PathDataError(
+                f"{source}: column {column!r} adds up to more than a number can hold (row {row + 1} has {numbers[row]:.3g}); "
+                "counts and values must be ordinary amounts: scale them down"
+            )
     channel_lists = []
     for row_number, path in enumerate(path_table["path"], start=1):
         try:

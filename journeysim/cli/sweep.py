@@ -40,7 +40,12 @@ from journeysim.cli.resume import (
 )
 from journeysim.config import read_yaml
 from journeysim.errors import ConfigError
-from journeysim.outputs import COMPLETE_MARKER, INVALID_CONFIG_FILE, replacing
+from journeysim.outputs import (
+    COMPLETE_MARKER,
+    INVALID_CONFIG_FILE,
+    replacing,
+    spreadsheet_safe,
+)
 
 TABLE_NAME = "sweep"
 COMPARISON_TABLE_NAME = "sweep_comparison"
@@ -334,7 +339,7 @@ def write_sweep_table(table: pd.DataFrame, sweep_dir: Path, name: str = TABLE_NA
             if suffix == "parquet":
                 table.to_parquet(staged, index=False)
             else:
-                table.to_csv(staged, index=False)
+                spreadsheet_safe(table).to_csv(staged, index=False)
         written.append(target)
     return written
 
