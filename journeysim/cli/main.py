@@ -21,12 +21,17 @@ from hydra.types import RunMode
 
 from journeysim.config import (
     config_dir,
+    named_configs,
     register_resolvers,
     register_schemas,
     unsafe_config_files,
 )
 from journeysim.errors import ConfigError
-from journeysim.outputs import INVALID_CONFIG_FILE, write_text_atomically
+from journeysim.outputs import (
+    INVALID_CONFIG_FILE,
+    package_version,
+    write_text_atomically,
+)
 
 EXIT_INVALID_CONFIG = 2
 
@@ -99,13 +104,43 @@ def config_roots(argv: list[str]) -> list[Path]:
     return [primary, *roots]
 
 
+USAGE = """\
+usage: journeysim [KEY=VALUE ...]                 simulate a scenario, write its folder
+       journeysim experiment=NAME [KEY=VALUE ...]  current vs future state, paired
+       journeysim -m KEY=A,B [KEY=C,D ...]         a sweep: every combination, one table
+
+Examples:
+  journeysim run.seed=7 run.horizon_days=30 run.replications=5
+  journeysim scenario.touchpoints.purchase.website.friction=0
+  journeysim experiment=one_click_checkout run.workers=2
+  journeysim -m run.seed=1,2,3 scenario.arrival_rate_per_day=100,200
+
+Keys: run.* (seed, horizon_days, replications, engine, workers, force), output.* (events,
+figures, resume, name), scenario.* (any field of the scenario), experiment.* (a study).
+Named: scenario=NAME ({scenarios}); experiment=NAME ({experiments}).
+Results go to outputs/DATE/TIME-xxxxxx (hydra.run.dir=DIR to choose); an invalid value stops
+the run with status 2, naming the key and the value.
+
+Other commands: journeysim-collect, journeysim-design, journeysim-attribution.
+Docs: README.md and docs/ (configuration.md lists every key and default).
+Hydra's own options: journeysim --hydra-help.
+"""
+
+
 def main() -> None:
     """``journeysim``: a Hydra job; Ctrl-C and SIGTERM end it with one line and no traceback.
 
     Before Hydra composes anything, scenario and experiment files on the search path are
     checked to be data: one that sets ``hydra.*`` (callbacks Hydra would instantiate) or a
     ``defaults`` list stops the command with status 2, naming the file."""
-    unsafe = unsafe_config_files(config_roots(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    if arguments and arguments[0] in ("--help", "-h"):
+        print(USAGE.format(scenarios=", ".join(named_configs("scenario")), experiments=", ".join(named_configs("experiment"))), end="")
+        return
+    if arguments and arguments[0] in ("--version", "-V"):
+        print(f"journeysim {package_version()}")
+        return
+    unsafe = unsafe_config_files(config_roots(arguments))
     if unsafe:
         report_config_error(ConfigError(unsafe))
         sys.exit(EXIT_INVALID_CONFIG)

@@ -106,3 +106,14 @@ def test_a_config_of_ones_own_can_type_its_nodes_with_the_registered_schemas(tmp
     assert not (run_dir / "funnel.png").exists()
     typed = journeysim("--config-path", str(own), "run.seed=abc", f"hydra.run.dir={tmp_path / 'bad'}", cwd=tmp_path)
     assert typed.returncode != 0 and "run.seed" in typed.stderr and "Integer" in typed.stderr
+
+
+def test_help_is_ours_and_short_and_version_is_journeysims(tmp_path):
+    import journeysim as js
+
+    done = journeysim("--help", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("usage: journeysim")
+    assert len(done.stdout.splitlines()) < 40 and "one_click_checkout" in done.stdout and "--hydra-help" in done.stdout
+    version = journeysim("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.strip() == f"journeysim {js.__version__}"
+    assert not (tmp_path / "outputs").exists()  # neither runs a job
