@@ -87,7 +87,9 @@ def paired_statistics(current: np.ndarray, future: np.ndarray, confidence: float
         "current": mean_current,
         "future": future.mean() if n else np.nan,
         "difference": mean_difference,
-        "relative_change": mean_difference / mean_current if n and mean_current != 0 else np.nan,
+        # Relative to the size of the current value: a loss that grows (profit -100 -> -130)
+        # is -30 %, not +30 %.
+        "relative_change": mean_difference / abs(mean_current) if n and mean_current != 0 else np.nan,
         "ci_low": low,
         "ci_high": high,
         "half_width": half_width,

@@ -17,6 +17,8 @@ EXPORTS = {
     "apply_changes": "journeysim.config.changes",
     "config_dir": "journeysim.config.files",
     "config_hash": "journeysim.config.changes",
+    "leaves": "journeysim.config.changes",
+    "value_at": "journeysim.config.changes",
     "default_run_node": "journeysim.config.files",
     "experiment_names": "journeysim.config.files",
     "hydra_value": "journeysim.config.overrides",
@@ -39,7 +41,13 @@ EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from journeysim.config.changes import apply_changes, config_hash, plain_data
+    from journeysim.config.changes import (
+        apply_changes,
+        config_hash,
+        leaves,
+        plain_data,
+        value_at,
+    )
     from journeysim.config.files import (
         config_dir,
         default_run_node,

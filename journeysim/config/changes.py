@@ -65,3 +65,23 @@ def plain_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain_data(v) for v in value]
     return value
+
+
+def leaves(changes: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Every changed value as (dotted path, value); a distribution counts as one value."""
+    out = []
+    for key, value in changes.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and "dist" not in value:
+            out += leaves(value, path + ".")
+        else:
+            out.append((path, value))
+    return out
+
+
+def value_at(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of plain data, or None where there is none."""
+    node: Any = data
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node

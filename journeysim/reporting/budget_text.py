@@ -28,6 +28,7 @@ def summary_text(result: BudgetOptimisation) -> str:
         g = result.gain
         lines.append(f"re-checked on the full scenario ({g['replications']} paired replications): {g['current']:,.1f} -> {g['future']:,.1f}, "
                      f"gain {g['difference']:+,.1f} [{g['ci_low']:+,.1f}, {g['ci_high']:+,.1f}] ({g['relative_change']:+.1%})")
+    lines += ["", f"verdict: {result.verdict}"]
     lines += ["", f"marginal return ({result.objective} per extra EUR/day, 95% interval):"]
     for split, table in result.marginal.groupby("split", sort=False):
         cells = ", ".join(f"{r.channel} {r.marginal_return:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in table.itertuples())

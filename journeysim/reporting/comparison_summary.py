@@ -9,6 +9,7 @@ import pandas as pd
 
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import CURRENT, FUTURE, is_constant
+from journeysim.config.changes import leaves, value_at
 from journeysim.model.scenario import Scenario
 from journeysim.reporting.comparison_figures import SECONDARY_KPIS
 
@@ -67,11 +68,14 @@ def comparison_text(comparison: Comparison) -> str:
     parts = [title, "=" * max(40, len(title))]
     if comparison.question:
         parts.append(f"Question: {comparison.question}")
+    if comparison.notes:
+        parts.append("Warnings (read before acting on the numbers below):")
+        parts += [f"  ! {note}" for note in comparison.notes]
     parts.append("Changes (current -> future):")
     parts += [f"  {line}" for line in change_lines(comparison.current, comparison.changes)] or ["  (none)"]
     if comparison.assumptions:
         parts.append("Assumed in both states:")
-        parts += [f"  {path}: {value}" for path, value in _leaves(comparison.assumptions)]
+        parts += [f"  {path}: {value}" for path, value in leaves(comparison.assumptions)]
     pairing = "independent streams (offset seed)" if comparison.independent else "common random numbers"
     parts.append(
         f"{comparison.replications} paired replications ({pairing}), seed {settings.seed}, horizon {settings.horizon_days:g} days"
@@ -119,21 +123,7 @@ def comparison_text(comparison: Comparison) -> str:
 def change_lines(current: Scenario, changes: Mapping[str, Any]) -> list[str]:
     """``path: old -> new`` for each changed value."""
     lines = []
-    for path, value in _leaves(changes):
-        node: Any = current.source
-        for key in path.split("."):
-            node = node.get(key) if isinstance(node, Mapping) else None
-        old = "(none)" if node is None else node
-        lines.append(f"{path}: {old} -> {value}")
+    for path, value in leaves(changes):
+        old = value_at(current.source, path)
+        lines.append(f"{path}: {'(none)' if old is None else old} -> {value}")
     return lines
-
-
-def _leaves(changes: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    out = []
-    for key, value in changes.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and "dist" not in value:
-            out += _leaves(value, path + ".")
-        else:
-            out.append((path, value))
-    return out

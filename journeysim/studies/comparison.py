@@ -15,6 +15,7 @@ are drawn from these tables by :mod:`journeysim.reporting.comparison_figures`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -49,12 +50,18 @@ from journeysim.outputs import package_version
 from journeysim.simulation.engines import select_engine
 from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.replications import ReplicationRunner
+from journeysim.studies.change_notes import change_notes
 from journeysim.studies.tallies import (
     Tallies,
     by_channel_table,
     detail_tables,
     per_replication_table,
 )
+
+
+class ChangeWarning(UserWarning):
+    """A study's change is shadowed, does nothing, or adds a channel nobody uses."""
+
 
 # With ``independent=True`` the future state runs with seed + this offset: the benchmark of
 # what common random numbers buy (the offset seed shares no stream with the run seed).
@@ -137,6 +144,8 @@ class Comparison:
     # Per state, replication and channel that brought the customers (paid channels,
     # organic, referral, all): journeysim.analysis.channels.channel_table of the same runs.
     by_channel: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # Changes that are shadowed or do nothing, channels nobody uses (studies.change_notes).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def replications(self) -> int:
@@ -250,6 +259,7 @@ def compare(
     question: str = "",
     progress: bool = False,
     details: bool = True,
+    changes: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Simulate ``current`` and ``future`` (a scenario, or changes to ``current``) in paired
     replications and compare their KPIs.
@@ -258,11 +268,14 @@ def compare(
     numbers. ``independent=True`` gives the future state its own seed instead (a benchmark).
     ``adaptive`` adds replications in batches until the interval of one KPI is narrow enough.
     ``details=False`` skips the drop-off, channel-mix, funnel and emotion tables (faster).
+    ``changes`` names the changes that made a ``future`` scenario (an experiment's): they are
+    recorded, and a change that is shadowed or does nothing is warned about (ChangeWarning)
+    and listed in ``notes``, as for changes given as ``future``.
     """
-    changes: dict[str, Any] = {}
     if not isinstance(future, Scenario):
-        changes = plain_data(future)
+        changes = future
         future = future_state(current, future)
+    changes = plain_data(changes or {})
     if replications < 2:
         raise ConfigError(Problem("replications", f"a comparison needs at least 2 replications for an interval, got {replications}"))
     base = settings or RunSettings()
@@ -283,6 +296,9 @@ def compare(
               disable=not progress, delay=2.0, leave=False) as bar:
         stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, run.workers, bar.update)
     per_replication = per_replication_table(tallies)
+    notes = change_notes(current, future, changes)
+    for note in notes:
+        warnings.warn(f"journeysim: {note}", ChangeWarning, stacklevel=2)
     return Comparison(
         name=name,
         question=question,
@@ -296,6 +312,7 @@ def compare(
         table=comparison_table(per_replication, confidence),
         stopping=stopping,
         by_channel=by_channel_table(tallies),
+        notes=notes,
         **(detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
     )
 

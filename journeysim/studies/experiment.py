@@ -127,8 +127,8 @@ def run_experiment(current: Scenario, settings: RunSettings, experiment: Experim
         name=experiment.name,
         question=experiment.question,
         progress=settings.progress if progress is None else progress,
+        changes=experiment.changes,
     )
-    comparison.changes = plain_data(experiment.changes)
     comparison.assumptions = plain_data(experiment.assumptions)
     comparison.request = experiment_request(experiment)
     return comparison

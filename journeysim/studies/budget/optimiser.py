@@ -97,6 +97,21 @@ class BudgetOptimisation:
     notes: list[str] = field(default_factory=list)
     evaluations: int = 0
 
+    @property
+    def verdict(self) -> str:
+        """What to do, from the re-check's paired interval: move only when the whole interval
+        of the gain is above zero."""
+        if not self.gain:
+            return "not re-checked on the full scenario: treat the recommended split as a lead, not a decision"
+        low, high = self.gain["ci_low"], self.gain["ci_high"]
+        if not (np.isfinite(low) and np.isfinite(high)):
+            return "keep the current split: the re-check has too few replications for an interval"
+        if low > 0:
+            return f"move to the recommended split: the {self.objective} gain's interval is above zero"
+        if high < 0:
+            return "keep the current split: the recommended one does worse on the full scenario"
+        return "keep the current split: no gain beyond noise (the re-check's interval includes zero)"
+
     def summary(self) -> str:
         from journeysim.reporting.budget_text import summary_text
 
