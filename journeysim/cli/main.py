@@ -127,6 +127,19 @@ Hydra's own options: journeysim --hydra-help.
 """
 
 
+def selected_configs(argv: list[str]) -> dict[str, set[str] | None]:
+    """The scenario and experiment names the command line composes (``scenario=a,b``); None
+    where a sweep expression (``choice(...)``, ``glob(...)``) could pick any."""
+    selected: dict[str, set[str] | None] = {"scenario": {"retail_omnichannel"}, "experiment": set()}
+    for arg in argv:
+        key, _, value = arg.lstrip("+~").partition("=")
+        if key in selected and value:
+            names = None if "(" in value else {v.strip() for v in value.split(",") if v.strip() and v.strip() != "null"}
+            current = selected[key]
+            selected[key] = None if names is None or current is None else ({*names} if key == "scenario" else current | names)
+    return selected
+
+
 def main() -> None:
     """``journeysim``: a Hydra job; Ctrl-C and SIGTERM end it with one line and no traceback.
 
@@ -140,7 +153,7 @@ def main() -> None:
     if arguments and arguments[0] in ("--version", "-V"):
         print(f"journeysim {package_version()}")
         return
-    unsafe = unsafe_config_files(config_roots(arguments))
+    unsafe = unsafe_config_files(config_roots(arguments), selected_configs(arguments))
     if unsafe:
         report_config_error(ConfigError(unsafe))
         sys.exit(EXIT_INVALID_CONFIG)

@@ -27,7 +27,20 @@ def config_dir() -> Path:
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML's safe loader (the C one where built: a sweep reads three files per job) that
-    also reads ``1e-3`` and ``1e6`` as numbers, as OmegaConf and Hydra do (YAML 1.1 wants a dot)."""
+    also reads ``1e-3`` and ``1e6`` as numbers, as OmegaConf and Hydra do (YAML 1.1 wants a
+    dot), and refuses a key given twice in one mapping, as OmegaConf does (PyYAML keeps the
+    last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (line {key_node.start_mark.line + 1})", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_implicit_resolver(
@@ -54,7 +67,8 @@ def read_yaml(path: str | Path, *, resolve: bool = False, what: str | None = Non
     path = Path(path)
     where = what or str(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        with open(path, encoding="utf-8") as stream:  # a stream: error marks name the file
+            data = yaml.load(stream, Loader=_Loader)
         if resolve and isinstance(data, (dict, list)):
             data = OmegaConf.to_container(OmegaConf.create(data), resolve=True)
         return data
@@ -95,16 +109,21 @@ GROUP_KEYS = {"scenario": None, "experiment": frozenset({"experiment", "run"})}
 NEVER_IN_DATA = frozenset({"hydra", "defaults"})
 
 
-def unsafe_config_files(roots: list[Path]) -> list[Problem]:
+def unsafe_config_files(roots: list[Path], selected: dict[str, set[str] | None] | None = None) -> list[Problem]:
     """Scenario and experiment files under ``roots`` that set more than data may: one problem
-    per file, naming it and the keys. Unreadable files are left to the loader to report."""
+    per file, naming it and the keys. A file that cannot be read (YAML syntax, a duplicate
+    key) is a problem too when it is one of ``selected[group]`` (names; None: any), the files
+    the command would compose; other unreadable files are not composed and are left alone."""
     problems = []
     for root in roots:
         for group, allowed in GROUP_KEYS.items():
             for path in sorted(Path(root, group).glob("*.y*ml")):
                 try:
                     data = read_yaml(path)
-                except ConfigError:
+                except ConfigError as error:
+                    wanted = (selected or {}).get(group, set())
+                    if wanted is None or path.stem in wanted:
+                        problems += error.problems
                     continue
                 if not isinstance(data, dict):
                     continue

@@ -70,3 +70,27 @@ def test_config_roots_follow_the_command_line(tmp_path):
     assert config_roots([]) == [config_dir()]
     assert config_roots(["--config-dir", "a", "-cp", "/b", "hydra.searchpath=[file:///c,pkg://x]"]) == [Path("/b"), Path("a"), Path("/c")]
     assert config_roots(["--config-dir=d"]) == [config_dir(), Path("d")]
+
+
+def test_a_broken_or_ambiguous_file_the_command_would_compose_is_one_clear_error(tmp_path):
+    scenarios = tmp_path / "conf" / "scenario"
+    scenarios.mkdir(parents=True)
+    (scenarios / "broken.yaml").write_text("name: x\nstages: [a, b\n")
+    (scenarios / "twice.yaml").write_text("name: x\nname: y\n")
+    broken = journeysim(tmp_path, "--config-dir", str(tmp_path / "conf"), "scenario=broken")
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert f"{scenarios / 'broken.yaml'}: cannot read" in broken.stderr and "line 2" in broken.stderr
+    twice = journeysim(tmp_path, "--config-dir", str(tmp_path / "conf"), "scenario=twice")
+    assert twice.returncode == 2 and "duplicate key 'name' (line 2)" in twice.stderr and "Traceback" not in twice.stderr
+    # Files the command does not compose do not stop it.
+    fine = journeysim(tmp_path, "--config-dir", str(tmp_path / "conf"), "run.horizon_days=2", "scenario.arrival_rate_per_day=5",
+                      "run.progress=false", "output.figures=false", f"hydra.run.dir={tmp_path / 'run'}")
+    assert fine.returncode == 0, fine.stderr
+
+
+def test_the_selected_configs_follow_the_command_line():
+    from journeysim.cli.main import selected_configs
+
+    assert selected_configs([]) == {"scenario": {"retail_omnichannel"}, "experiment": set()}
+    assert selected_configs(["scenario=a,b", "+experiment=x"]) == {"scenario": {"a", "b"}, "experiment": {"x"}}
+    assert selected_configs(["scenario=glob(*)"])["scenario"] is None
