@@ -26,6 +26,7 @@ from journeysim.reporting.figures import (
 )
 from journeysim.reporting.run_text import run_summary
 from journeysim.simulation.runner import SimulationResult, simulate
+from journeysim.studies.change_notes import chosen_closed_touchpoints, closure_note
 
 
 @dataclass
@@ -55,6 +56,10 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
         f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
         + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),
     ]
+    closed = chosen_closed_touchpoints(scenario)
+    if closed:
+        note = closure_note(scenario, closed)
+        notes.append(note[0].upper() + note[1:] + ".")
     summary = run_summary(f"journeysim - {scenario.name}", metrics, funnel, notes, queues=queues)
     with AtomicOutput(folder) as out:
         out.write_csv(metrics, "metrics.csv")

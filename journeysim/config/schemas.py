@@ -14,7 +14,13 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING
 
-from journeysim.model.scenario import Advocacy, ChannelSwitch, Loyalty, QueuePolicy
+from journeysim.model.scenario import (
+    Advocacy,
+    ChannelSwitch,
+    Loyalty,
+    QueuePolicy,
+    Removal,
+)
 from journeysim.model.settings import OutputSettings, RunSettings
 
 
@@ -129,6 +135,12 @@ class ChannelSwitchSchema:
 
 
 @dataclass
+class RemovalSchema:
+    policy: str = Removal.policy  # reroute | lose: customers who would have chosen a closed touchpoint
+    emotion: float = Removal.emotion  # lose: how finding it closed feels
+
+
+@dataclass
 class MarketSchema:
     size: int = MISSING
     external_rate_per_day: float = MISSING
@@ -174,6 +186,7 @@ class ScenarioSchema:
     personas: Dict[str, PersonaSchema] = MISSING
     touchpoints: Dict[str, Any] = MISSING  # stage -> channel -> TouchpointSchema
     channel_switch: ChannelSwitchSchema = field(default_factory=ChannelSwitchSchema)
+    removal: RemovalSchema = field(default_factory=RemovalSchema)
     word_of_mouth_channel: Optional[str] = None
     market: Optional[MarketSchema] = None
     calendar: List[CampaignSchema] = field(default_factory=list)
@@ -232,6 +245,7 @@ SCHEMAS = (
     DistributionSchema,
     ChannelSchema,
     ChannelSwitchSchema,
+    RemovalSchema,
     StaffingPeriodSchema,
     ScheduleSchema,
     QueueSchema,

@@ -22,9 +22,11 @@ from journeysim.config.validation_rules import (
 )
 from journeysim.model.scenario import (
     CHANNEL_MODES,
+    REMOVAL_POLICIES,
     Channel,
     ChannelSwitch,
     Persona,
+    Removal,
     Scenario,
     Touchpoint,
 )
@@ -52,13 +54,17 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         check.number(f"{path}.arrival_rate_per_day", rate, 0.0)
 
     channels = _build_channels(check, data["channels"], path)
-    touchpoints = {}
+    touchpoints, closed = {}, {}
     for stage, row in data["touchpoints"].items():
         for channel, spec in row.items():
             where = f"{path}.touchpoints.{stage}.{channel}"
             touchpoint = _build_touchpoint(check, where, stage, channel, spec, stages, journey, channels, purchase_stage)
-            if touchpoint is not None and spec.get("available", True):
+            if touchpoint is None:
+                continue
+            if spec.get("available", True):
                 touchpoints[(stage, channel)] = touchpoint
+            elif stage != purchase_stage or channels[channel].sells:  # a closed way to go on
+                closed[(stage, channel)] = touchpoint
 
     personas = {}
     for persona_name, spec in data["personas"].items():
@@ -71,6 +77,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     _check_arrivals(check, data, path)
     switch = data["channel_switch"]
     check.probability(f"{path}.channel_switch.friction", switch["friction"])
+    removal = _build_removal(check, data.get("removal") or {}, path)
     word_of_mouth, market, calendar = build_feedback(check, data, path, channels, stages, touchpoints, data["personas"])
     budget = build_budget(check, data["budget"], path, channels, stages, touchpoints, data["personas"])
     check.raise_if_any()
@@ -85,6 +92,8 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         personas=MappingProxyType(personas),
         arrival_rate_per_day=rate,
         channel_switch=ChannelSwitch(float(switch["friction"]), bool(switch["between_modes_only"])),
+        removal=removal,
+        closed_touchpoints=MappingProxyType(closed),
         word_of_mouth_channel=word_of_mouth,
         market=market,
         calendar=calendar,
@@ -94,6 +103,16 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     _check_journeys(check, scenario, path)
     check.raise_if_any()
     return scenario
+
+
+def _build_removal(check: Collector, spec: Mapping[str, Any], path: str) -> Removal:
+    policy = spec.get("policy", Removal.policy)
+    emotion = spec.get("emotion", Removal.emotion)
+    if policy not in REMOVAL_POLICIES:
+        check.add(f"{path}.removal.policy", f"must be one of {', '.join(REMOVAL_POLICIES)}, got {policy!r}")
+    if check.number(f"{path}.removal.emotion", emotion) and not -1 <= emotion <= 1:
+        check.add(f"{path}.removal.emotion", f"must be in [-1, 1], got {emotion:g}")
+    return Removal(str(policy), float(emotion) if isinstance(emotion, (int, float)) else Removal.emotion)
 
 
 def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSettings:

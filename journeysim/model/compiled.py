@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from journeysim.model.distributions import KIND_CODES, Distribution
-from journeysim.model.scenario import Scenario
+from journeysim.model.scenario import LOSE, Scenario
 
 CONVERTED = -1  # next_stage value: advancing from the purchase stage is buying
 
@@ -44,8 +44,12 @@ class CompiledScenario:
     purchase_index: int
     # [persona, stage, channel]
     available: np.ndarray  # bool: the persona's map has this touchpoint (chosen only if affinity > 0)
+    # bool: a touchpoint made unavailable that keeps its choice share under the ``lose``
+    # removal policy; every touch there is a drop (cuts 0, 0, 1), at no cost and no queue.
+    closed: np.ndarray
     choice_probability: np.ndarray  # float64; sums to 1 over channels for journey stages
     choice_cumulative: np.ndarray  # float64; cumulative of choice_probability
+    open_choice_cumulative: np.ndarray  # without closed touchpoints: repeat purchases reroute
     advance_cut: np.ndarray
     friction_cut: np.ndarray
     drop_cut: np.ndarray
@@ -60,6 +64,7 @@ class CompiledScenario:
     delay_code: np.ndarray  # int8 distribution kind code
     delay_params: np.ndarray  # float64 [..., 3]
     delay_mean: np.ndarray
+    touch_cost: np.ndarray  # float64: the channel's cost per contact, 0 at closed touchpoints
     # [channel]
     cost_per_contact: np.ndarray
     sells: np.ndarray
@@ -158,21 +163,21 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             delay_params[p, s, c] = touchpoint.delay_days.padded_params()
             delay_mean[p, s, c] = touchpoint.delay_days.mean
 
-    totals = probability.sum(axis=2, keepdims=True)
-    probability = np.divide(probability, totals, out=np.zeros_like(probability), where=totals > 0)
-    cumulative = np.cumsum(probability, axis=2)
-    # Guard the last chosen channel against round-off so any u < 1 finds a channel.
-    for p in range(shape[0]):
-        for s in range(shape[1]):
-            if (probability[p, s] > 0).any():
-                last = np.flatnonzero(probability[p, s] > 0)[-1]
-                cumulative[p, s, last:] = 1.0
+    open_weight = probability.copy()
+    closed = np.zeros(shape, dtype=bool)
+    if scenario.removal.policy == LOSE:
+        cells = (probability, advance, friction_drop, drop, emotion, next_stage, delay_code, delay_params, delay_mean)
+        _keep_closed_touchpoints(scenario, closed, *cells)
+    probability, cumulative = _choice(probability)
+    open_cumulative = _choice(open_weight)[1] if closed.any() else cumulative
     advance_cut = advance
     friction_cut = advance + friction_drop
     drop_cut = friction_cut + drop
     switch = np.array([[scenario.is_switch(a, b) for b in channels] for a in channels], dtype=bool)
 
     order_values = [scenario.personas[name].order_value for name in personas]
+    # A channel with a media budget is paid through its spend, not per contact.
+    cost_per_contact = np.array([0.0 if c in scenario.budget else scenario.channels[c].cost_per_contact for c in channels])
     return CompiledScenario(
         scenario=scenario,
         stages=stages,
@@ -180,8 +185,10 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         personas=personas,
         purchase_index=purchase,
         available=available,
+        closed=closed,
         choice_probability=probability,
         choice_cumulative=cumulative,
+        open_choice_cumulative=open_cumulative,
         advance_cut=advance_cut[0],
         friction_cut=friction_cut[0],
         drop_cut=drop_cut[0],
@@ -196,11 +203,46 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         delay_code=delay_code,
         delay_params=delay_params,
         delay_mean=delay_mean,
-        # A channel with a media budget is paid through its spend, not per contact.
-        cost_per_contact=np.array([0.0 if c in scenario.budget else scenario.channels[c].cost_per_contact for c in channels]),
+        cost_per_contact=cost_per_contact,
+        touch_cost=np.where(closed, 0.0, cost_per_contact[None, None, :]),
         sells=np.array([scenario.channels[c].sells for c in channels]),
         arrival_rate_per_day=np.array([scenario.arrival_rate(name) for name in personas]),
         order_value_code=np.array([KIND_CODES[d.kind] for d in order_values], dtype=np.int8),
         order_value_params=np.array([d.padded_params() for d in order_values]),
         order_value_mean=np.array([d.mean for d in order_values]),
     )
+
+
+def _choice(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Channel choice probabilities and their cumulative from weights [persona, stage, channel]."""
+    totals = weight.sum(axis=2, keepdims=True)
+    probability = np.divide(weight, totals, out=np.zeros_like(weight), where=totals > 0)
+    cumulative = np.cumsum(probability, axis=2)
+    # Guard the last chosen channel against round-off so any u < 1 finds a channel.
+    for p in range(weight.shape[0]):
+        for s in range(weight.shape[1]):
+            if (probability[p, s] > 0).any():
+                last = np.flatnonzero(probability[p, s] > 0)[-1]
+                cumulative[p, s, last:] = 1.0
+    return probability, cumulative
+
+
+def _keep_closed_touchpoints(scenario: Scenario, closed, weight, advance, friction_drop, drop, emotion, next_stage, delay_code, delay_params, delay_mean) -> None:
+    """Under the ``lose`` removal policy, give each closed journey touchpoint the persona has an
+    affinity for its share of the choice and an outcome that always drops (filled in place)."""
+    stages, channels = scenario.stages, scenario.channel_names
+    for p, persona_name in enumerate(scenario.persona_names):
+        affinity = scenario.personas[persona_name].affinity
+        for (stage, channel), touchpoint in scenario.persona_closed_touchpoints(persona_name).items():
+            s, c = stages.index(stage), channels.index(channel)
+            if stage not in scenario.journey_stages or affinity.get(channel, 0.0) <= 0:
+                continue
+            closed[p, s, c] = True
+            weight[p, s, c] = affinity[channel]
+            advance[:, p, s, c] = friction_drop[:, p, s, c] = 0.0
+            drop[:, p, s, c] = 1.0
+            emotion[:, p, s, c] = scenario.removal.emotion
+            next_stage[p, s, c] = s
+            delay_code[p, s, c] = KIND_CODES[touchpoint.delay_days.kind]
+            delay_params[p, s, c] = touchpoint.delay_days.padded_params()
+            delay_mean[p, s, c] = touchpoint.delay_days.mean

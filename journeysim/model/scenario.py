@@ -148,6 +148,27 @@ class ChannelSwitch:
     between_modes_only: bool = False
 
 
+REROUTE, LOSE = "reroute", "lose"
+REMOVAL_POLICIES = (REROUTE, LOSE)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What happens to a customer who would have chosen a touchpoint made unavailable
+    (``available: false``, in the base map or a persona's own).
+
+    ``reroute``: they choose among the remaining channels by affinity, as if the closed one had
+    never been there (a removed channel loses nobody unless it was the only way on).
+    ``lose``: the closed touchpoint keeps its share of the choice and everyone who chooses it is
+    lost there, feeling ``emotion``; the tables record that attempt as a touch of the closed
+    channel with outcome ``drop``, at no contact cost and without queueing. Repeat purchases
+    always reroute: a customer who has bought once knows the other ways to buy.
+    """
+
+    policy: str = REROUTE
+    emotion: float = -0.5
+
+
 @dataclass(frozen=True)
 class Loyalty:
     """Repeat purchases after the first, BG/NBD-style (Fader, Hardie & Lee 2005).
@@ -284,6 +305,9 @@ class Scenario:
     arrival_rate_per_day: float | None = None
     description: str = ""
     channel_switch: ChannelSwitch = ChannelSwitch()
+    removal: Removal = Removal()
+    # (stage, channel) -> touchpoints of the base map made unavailable (``available: false``).
+    closed_touchpoints: Mapping[tuple[str, str], Touchpoint] = field(default_factory=lambda: MappingProxyType({}))
     word_of_mouth_channel: str | None = None
     market: Market | None = None
     calendar: tuple[Campaign, ...] = ()
@@ -337,6 +361,16 @@ class Scenario:
             else:
                 table[key] = touchpoint
         return table
+
+    def persona_closed_touchpoints(self, persona: str) -> dict[tuple[str, str], Touchpoint]:
+        """Touchpoints made unavailable in the persona's map (the base map's closed ones it does
+        not reopen, and those its own overrides close), with what they were when open."""
+        overrides = self.personas[persona].touchpoint_overrides
+        closed = {key: tp for key, tp in self.closed_touchpoints.items() if overrides.get(key, None) is None}
+        for key, touchpoint in overrides.items():
+            if touchpoint is None and key in self.touchpoints:
+                closed[key] = self.touchpoints[key]
+        return closed
 
     def is_switch(self, previous: str, channel: str) -> bool:
         """Does a touch on ``channel`` right after one on ``previous`` count as a channel switch?"""

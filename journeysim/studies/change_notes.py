@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from journeysim.config.changes import leaves, value_at
-from journeysim.model.scenario import Scenario
+from journeysim.model.scenario import LOSE, Scenario
 
 
 def change_notes(current: Scenario, future: Scenario, changes: Mapping[str, Any]) -> list[str]:
@@ -34,7 +34,35 @@ def change_notes(current: Scenario, future: Scenario, changes: Mapping[str, Any]
     for channel in unused_channels(future):
         if channel not in unused_channels(current):
             notes.append(f"channels.{channel}: has touchpoints, but no persona has an affinity for it and no budget buys it: nobody will use it")
+    newly_closed = {cell: personas for cell, personas in chosen_closed_touchpoints(future).items() if personas != chosen_closed_touchpoints(current).get(cell)}
+    if newly_closed or future.removal != current.removal and chosen_closed_touchpoints(future):
+        notes.append(closure_note(future, newly_closed or chosen_closed_touchpoints(future)))
     return notes
+
+
+def chosen_closed_touchpoints(scenario: Scenario) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(stage, channel) -> personas who would choose that touchpoint (affinity > 0) but find it
+    unavailable, at journey stages: the customers the removal policy decides about."""
+    closed: dict[tuple[str, str], tuple[str, ...]] = {}
+    for name, persona in scenario.personas.items():
+        for (stage, channel) in scenario.persona_closed_touchpoints(name):
+            if stage in scenario.journey_stages and persona.affinity.get(channel, 0.0) > 0:
+                closed[(stage, channel)] = closed.get((stage, channel), ()) + (name,)
+    return closed
+
+
+def closure_note(scenario: Scenario, closed: Mapping[tuple[str, str], tuple[str, ...]]) -> str:
+    """What happens to the customers of closed touchpoints, in words, with the setting that decides it."""
+    everyone = len(scenario.personas)
+    cells = ", ".join(
+        f"{channel} at {stage}" + ("" if len(personas) == everyone else f" (for {', '.join(personas)})")
+        for (stage, channel), personas in closed.items()
+    )
+    if scenario.removal.policy == LOSE:
+        return (f"closed touchpoints: {cells}. removal.policy=lose: customers who would have chosen them are lost there "
+                f"(emotion {scenario.removal.emotion:g}); set removal.policy=reroute to send them to the remaining channels")
+    return (f"closed touchpoints: {cells}. removal.policy=reroute: customers who would have chosen them choose among the "
+            "remaining channels by affinity, at no cost and with nobody lost; set removal.policy=lose to lose them instead")
 
 
 def unused_channels(scenario: Scenario) -> list[str]:

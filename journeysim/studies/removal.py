@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping, Sequence
 
-from journeysim.model.scenario import Scenario
+from journeysim.model.scenario import LOSE, Scenario
 
 
 def candidate_channels(scenario: Scenario) -> tuple[str, ...]:
@@ -105,9 +105,13 @@ def _own_touchpoints(source: Mapping[str, Any], persona: str, channel: str) -> d
 
 
 def removal_note(scenario: Scenario, channel: str, stranded: Mapping[str, tuple[str, ...]]) -> str:
+    """What the removal of ``channel`` assumed: nobody recommending (word of mouth), its
+    customers lost (the ``lose`` removal policy), personas left with no way on."""
     notes = []
     if channel == scenario.word_of_mouth_channel:
         notes.append("word-of-mouth channel: removed as nobody recommending (advocacy probability 0)")
+    elif scenario.removal.policy == LOSE:
+        notes.append("removal.policy=lose: customers who would have chosen it are lost there")
     if stranded:
         where = ", ".join(f"{p} (at {' and '.join(s)})" for p, s in stranded.items())
         notes.append(f"essential for {where}: no usable channel left there, so all their conversions count as incremental")

@@ -93,6 +93,8 @@ class SimPyJourneyEngine:
         scenario = compiled.scenario
         # Plain nested lists: scalar indexing into them is several times faster than numpy.
         self._cumulative = compiled.choice_cumulative.tolist()
+        self._open_cumulative = compiled.open_choice_cumulative.tolist()  # repeat purchases
+        self._closed = compiled.closed.tolist()  # [persona][stage][channel]: lost there, no queue
         # [switched][persona][stage][channel] -> (advance_cut, friction_cut, drop_cut, emotion)
         self._outcomes = [
             [
@@ -108,6 +110,7 @@ class SimPyJourneyEngine:
             for stage_codes, stage_params in zip(compiled.delay_code.tolist(), compiled.delay_params.tolist())
         ]
         self._cost = compiled.cost_per_contact.tolist()
+        self._touch_cost = compiled.touch_cost.tolist()  # [persona][stage][channel]
         self._order_value = [
             (int(code), *params) for code, params in zip(compiled.order_value_code.tolist(), compiled.order_value_params.tolist())
         ]
@@ -248,7 +251,7 @@ class SimPyJourneyEngine:
         cumulative = self._cumulative[persona]
         plain, switching = self._outcomes[0][persona], self._outcomes[1][persona]
         switch, servers = self._switch, self._servers
-        next_stage, delays, costs = self._next_stage[persona], self._delay[persona], self._cost
+        next_stage, delays, costs, closed = self._next_stage[persona], self._delay[persona], self._touch_cost[persona], self._closed[persona]
         now = env.now  # the customer's own clock; the environment catches up only to queue
         record(customer, persona, now, 0, NONE, ARRIVAL, NONE, math.nan, math.nan, math.nan)
         stage = 0
@@ -271,7 +274,7 @@ class SimPyJourneyEngine:
             if now + delay >= horizon:
                 break  # open: the next touch falls beyond the horizon
             now += delay
-            if servers[next_channel] is not None:
+            if servers[next_channel] is not None and not closed[stage][next_channel]:
                 if now > env.now:
                     yield env.timeout(now - env.now)
                 served = yield from self._queue(customer, persona, key, attempt, stage, next_channel)
@@ -285,7 +288,7 @@ class SimPyJourneyEngine:
             switched = channel != NONE and switch[channel][next_channel]
             channel = next_channel
             advance_cut, friction_cut, drop_cut, emotion = (switching if switched else plain)[stage][channel]
-            cost = costs[channel]
+            cost = costs[stage][channel]
             state["touches"][customer] += 1
             state["emotion_sum"][customer] += emotion
             state["contact_cost"][customer] += cost
@@ -367,7 +370,7 @@ class SimPyJourneyEngine:
         churn = customer_churn_probability(loyalty, rs.touch_uniform(key, 0, rs.CHURN_PROPENSITY))
         if loyalty.loyal_after_repeats == 0:
             self._become_loyal(customer, persona, key, now)
-        purchase_row = self._cumulative[persona][self._purchase]
+        purchase_row = self._open_cumulative[persona][self._purchase]
         emotions = self._outcomes[0][persona][self._purchase]
         repeats = 0
         while rate > 0:

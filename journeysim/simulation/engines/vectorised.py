@@ -119,11 +119,14 @@ class VectorisedJourneyEngine:
         # [previous channel, channel], with a last row of False for "no touch yet" (index -1).
         self._switch = np.vstack([compiled.switch, np.zeros((1, n_channels), dtype=bool)]).astype(np.intp) * cells
         self._has_switch = compiled.has_switch_friction
-        self._cost = compiled.cost_per_contact.astype(np.float64)
+        self._touch_cost = compiled.touch_cost.reshape(-1).astype(np.float64)  # by cell
         # Event columns are looked up by "event cell": cut for a touch, cut + 2 cells for the
         # purchase after it, 4 cells for an arrival, then the post-purchase events' cells.
         self._arrival_cell = 4 * cells
-        self._repeats = RepeatPurchases(compiled, self._arrival_cell + 1, self._choose)
+        repeat_choice = self._choose
+        if compiled.closed.any():  # repeat purchases reroute around closed touchpoints
+            repeat_choice = _ChannelChoice(compiled.open_choice_cumulative.reshape(n_personas * n_stages, n_channels))
+        self._repeats = RepeatPurchases(compiled, self._arrival_cell + 1, repeat_choice)
         post_stage, post_channel, post_event, post_emotion, post_cost = self._repeats.event_cells()
         cell_stage = np.tile(np.repeat(np.arange(n_stages), n_channels), n_personas)
         cell_channel = np.tile(np.arange(n_channels), n_personas * n_stages)
@@ -132,7 +135,7 @@ class VectorisedJourneyEngine:
         self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(self._index_dtype)
         self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event]).astype(np.int8)
         self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan), post_emotion]).astype(np.float32)
-        cost = self._cost[cell_channel]
+        cost = self._touch_cost
         self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan], post_cost]).astype(np.float32)
 
     def run(
@@ -227,7 +230,7 @@ class VectorisedJourneyEngine:
             u = rs.touch_uniforms(key, touch, rs.OUTCOME)
             cut = cell + self._switch[previous, channel] if self._has_switch else cell
             emotion_sum += self._emotion[cut]
-            contact_cost += self._cost[channel]
+            contact_cost += self._touch_cost[cell]
             advanced = u < self._advance_cut[cut]
             lost = ~advanced & (u < self._drop_cut[cut])
             by_friction = lost & (u < self._friction_cut[cut])
