@@ -32,6 +32,10 @@ import pandas as pd
 COMPLETE_MARKER = "run.json"
 # Written instead of a result by a multirun job whose configuration is invalid (its problems).
 INVALID_CONFIG_FILE = "invalid_config.txt"
+# Where Hydra records the job being run (``hydra.output_subdir`` in configs/config.yaml), and
+# what that record becomes once the job's result is in place: ``.hydra/`` always describes
+# the result beside it, never a later run that failed or was stopped.
+HYDRA_PENDING, HYDRA_RECORD = ".hydra-pending", ".hydra"
 
 
 class AtomicOutput:
@@ -92,13 +96,17 @@ def _result_files(folder: Path) -> set[str]:
 
 
 def _carry_over(folder: Path, staging: Path, keep_out: set[str]) -> None:
-    """Hard-link into ``staging`` what ``folder`` holds besides its result: Hydra's ``.hydra/``
-    and log (a link keeps a log that is still being written growing in both places), a
-    user's own files. Other staging folders are left where they are."""
+    """Hard-link into ``staging`` what ``folder`` holds besides its result: Hydra's record of
+    this run (``.hydra-pending/``, which becomes ``.hydra/``) and log (a link keeps a log
+    that is still being written growing in both places), a user's own files. Other staging
+    folders are left where they are."""
+    pending = (folder / HYDRA_PENDING).is_dir()
     for entry in folder.iterdir():
         if entry.name in keep_out or entry.name.startswith(f".{folder.name}.partial-"):
             continue
-        target = staging / entry.name
+        if pending and entry.name == HYDRA_RECORD:
+            continue  # the earlier result's record goes with it; this run's replaces it
+        target = staging / (HYDRA_RECORD if entry.name == HYDRA_PENDING else entry.name)
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, target, copy_function=_link_or_copy, symlinks=True)
         else:

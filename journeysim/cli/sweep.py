@@ -42,6 +42,8 @@ from journeysim.config import read_yaml
 from journeysim.errors import ConfigError
 from journeysim.outputs import (
     COMPLETE_MARKER,
+    HYDRA_PENDING,
+    HYDRA_RECORD,
     INVALID_CONFIG_FILE,
     replacing,
     spreadsheet_safe,
@@ -139,7 +141,7 @@ def collect_sweep(sweep_dir: str | Path, *, write: bool = True, warn: bool = Tru
 
 
 def find_jobs(sweep_dir: Path, plan: Sequence[Sequence[str]] | None = None) -> list[SweepJob]:
-    """Every job folder under ``sweep_dir`` (one holding ``.hydra/`` or ``run.json``), by number."""
+    """Every job folder under ``sweep_dir`` (one holding Hydra's record or ``run.json``), by number."""
     jobs = [_read_job(folder, plan) for folder in _job_folders(sweep_dir)]
     return sorted(jobs, key=lambda job: (job.number is None, job.number or 0, str(job.folder)))
 
@@ -149,21 +151,24 @@ def _job_folders(root: Path) -> Iterator[Path]:
     for child in sorted(root.iterdir()):
         if not child.is_dir() or child.name.startswith("."):
             continue
-        if (child / ".hydra").is_dir() or (child / COMPLETE_MARKER).is_file():
+        if (child / HYDRA_RECORD).is_dir() or (child / HYDRA_PENDING).is_dir() or (child / COMPLETE_MARKER).is_file():
             yield child
         else:
             yield from _job_folders(child)
 
 
 def _read_job(folder: Path, plan: Sequence[Sequence[str]] | None) -> SweepJob:
-    hydra_config = (_read_yaml(folder / ".hydra" / "hydra.yaml") or {}).get("hydra") or {}
+    # The record of the job whose result the folder holds; a job that never completed has
+    # only the record of its attempt.
+    record = folder / (HYDRA_RECORD if (folder / HYDRA_RECORD).is_dir() else HYDRA_PENDING)
+    hydra_config = (_read_yaml(record / "hydra.yaml") or {}).get("hydra") or {}
     number = (hydra_config.get("job") or {}).get("num")
     if number is None and folder.name.isdigit():
         number = int(folder.name)
     planned = tuple(plan[number]) if plan is not None and number is not None and number < len(plan) else None
-    recorded = _read_yaml(folder / ".hydra" / "overrides.yaml")
+    recorded = _read_yaml(record / "overrides.yaml")
     overrides = tuple(recorded) if isinstance(recorded, list) else planned or ()
-    problem = _result_problem(folder, _read_yaml(folder / ".hydra" / "config.yaml"))
+    problem = _result_problem(folder, _read_yaml(record / "config.yaml"))
     foreign = planned is None or (recorded is not None and _model_overrides(overrides) != _model_overrides(planned))
     # A result, or an invalid job's note, left by another sweep in the same folder is not this sweep's.
     if (not problem or problem.startswith(INVALID_PREFIX)) and plan is not None and number is not None and foreign:
@@ -190,8 +195,9 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
         return f"unreadable run.json ({error})"
     if not (folder / JOB_METRICS).is_file() and not (folder / EXPERIMENT_METRICS).is_file():
         return f"complete, but without {JOB_METRICS} or {EXPERIMENT_METRICS} (not a journeysim job)"
-    # .hydra/ is rewritten when a job starts: a result that disagrees with it is an older
-    # job's, left behind by a re-run that did not finish.
+    # .hydra/ changes only with the result it describes; a result that still disagrees with
+    # it (a folder copied by hand, or written by a version that rewrote .hydra/ at job start)
+    # is not this job's.
     run = (job_config or {}).get("run") or {}
     scenario = (job_config or {}).get("scenario") or {}
     recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": run.get("horizon_days"), "scenario": scenario.get("name")}

@@ -152,7 +152,7 @@ def start(cwd: Path, *args: str) -> subprocess.Popen:
 def test_the_command_stops_on_a_signal_with_one_line(tmp_path, sent, status, word):
     long_run = start(tmp_path, "run.horizon_days=400", "scenario.arrival_rate_per_day=400", "run.progress=false", f"hydra.run.dir={tmp_path / 'run'}")
     deadline = time.monotonic() + 60
-    while not (tmp_path / "run" / ".hydra").is_dir() and time.monotonic() < deadline:  # the job has started
+    while not (tmp_path / "run" / ".hydra-pending").is_dir() and time.monotonic() < deadline:  # the job has started
         time.sleep(0.2)
     time.sleep(1.0)
     long_run.send_signal(sent)
@@ -172,3 +172,48 @@ def test_two_runs_started_together_get_two_folders(tmp_path):
     assert sum(f.name.split("-")[-2] == "second" for f in folders) == 1  # output.name labels its folder
     for folder in folders:
         assert result_seed(folder) == 42 and pd.read_csv(folder / "metrics.csv")["arrivals"].iloc[-1] > 0
+
+
+def hydra_record(folder: Path) -> tuple[int, list[str]]:
+    import yaml
+
+    config = yaml.safe_load((folder / ".hydra" / "config.yaml").read_text())
+    return config["run"]["seed"], yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text())
+
+
+def test_hydra_record_changes_only_with_the_result_it_describes(tmp_path):
+    """An invalid re-run and a stopped re-run leave .hydra/ describing the result beside it;
+    a completed re-run replaces both together. (Issue 15: "An invalid or interrupted re-run
+    rewrites the folder's .hydra/ so it no longer matches the results.")"""
+    folder = tmp_path / "run"
+    common = [*SMALL, "output.events=false", "output.figures=false", f"hydra.run.dir={folder}"]
+    first = subprocess.run([sys.executable, "-m", "journeysim.cli.main", *common, "run.seed=1"], capture_output=True, text=True, timeout=240)
+    assert first.returncode == 0, first.stderr
+    assert hydra_record(folder)[0] == 1 == result_seed(folder) and not (folder / ".hydra-pending").exists()
+
+    invalid = subprocess.run([sys.executable, "-m", "journeysim.cli.main", *common, "run.seed=2", "run.horizon_days=-3"], capture_output=True, text=True, timeout=240)
+    assert invalid.returncode == 2
+    assert hydra_record(folder) == (1, [*common[:-1], "run.seed=1"]) and result_seed(folder) == 1
+
+    stopped = start(tmp_path, *common[:-1], "run.horizon_days=400", "scenario.arrival_rate_per_day=400", f"hydra.run.dir={folder}", "run.seed=3")
+    deadline = time.monotonic() + 60
+    while hydra_seed_pending(folder) != 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    stopped.send_signal(signal.SIGTERM)
+    stopped.communicate(timeout=120)
+    assert stopped.returncode == 143
+    assert hydra_record(folder)[0] == 1 == result_seed(folder)
+
+    again = subprocess.run([sys.executable, "-m", "journeysim.cli.main", *common, "run.seed=4"], capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr
+    assert hydra_record(folder)[0] == 4 == result_seed(folder) and not (folder / ".hydra-pending").exists()
+
+
+def hydra_seed_pending(folder: Path) -> int | None:
+    import yaml
+
+    try:
+        return yaml.safe_load((folder / ".hydra-pending" / "config.yaml").read_text())["run"]["seed"]
+    except (OSError, TypeError, KeyError):
+        return None
