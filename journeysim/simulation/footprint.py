@@ -20,6 +20,7 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.settings import RunSettings
 from journeysim.simulation.arrivals import rate_multipliers
+from journeysim.simulation.processes import worker_processes
 
 # Bytes a logged event and a customer take in the tables (measured by benchmarks/engines.py:
 # 31 per event), and while an engine builds one replication (its arrays and the tables'
@@ -27,6 +28,8 @@ from journeysim.simulation.arrivals import rate_multipliers
 TABLE_BYTES_PER_EVENT, TABLE_BYTES_PER_CUSTOMER = 32, 120
 WORKING_BYTES_PER_EVENT = 160
 BYTES_PER_STAFFING_SEGMENT = 200
+# A worker process's own interpreter and imports (measured: ~150 MiB before its first task).
+WORKER_PROCESS_BYTES = 150 * 2**20
 # The share of the available memory a run may plan to use.
 MEMORY_SHARE = 0.8
 
@@ -75,7 +78,8 @@ def estimate_footprint(compiled: CompiledScenario, settings: RunSettings, keep_e
     segments = sum(3.0 * settings.horizon_days for channel in scenario.channels.values() if channel.schedule is not None)
     replications = settings.replications
     kept = replications * customers * TABLE_BYTES_PER_CUSTOMER + (replications * events * TABLE_BYTES_PER_EVENT if keep_events else 0.0)
-    working = min(max(settings.workers, 1), replications) * events * WORKING_BYTES_PER_EVENT
+    processes = worker_processes(settings.workers, replications)
+    working = processes * events * WORKING_BYTES_PER_EVENT + (processes * WORKER_PROCESS_BYTES if processes > 1 else 0.0)
     return Footprint(customers, events, replications, kept + working + segments * BYTES_PER_STAFFING_SEGMENT)
 
 

@@ -29,19 +29,35 @@ def restore(source: dict[str, Any]) -> Scenario:
     return scenario_from_dict(source)
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which a cluster's scheduler sets)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 1, 1)
+
+
+def worker_processes(workers: int, tasks: int) -> int:
+    """Processes actually started for ``tasks`` tasks when ``workers`` are asked for: never
+    more than the tasks or the usable cores (more would only cost memory, ~150 MiB each:
+    64 workers on 2 cores are 2 workers). At least 1."""
+    return max(1, min(workers, tasks, usable_cores()))
+
+
 def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], workers: int) -> Iterator[Any]:
     """``task(*a)`` for each ``a`` of ``arguments``, in order: in this process when
-    ``workers <= 1``, else in that many worker processes (joblib's loky backend), yielded as
-    they come so the caller can count progress. The results are the same either way."""
+    only one worker process would run, else in :func:`worker_processes` processes (joblib's
+    loky backend), yielded as they come so the caller can count progress. The results are
+    the same either way."""
     arguments = list(arguments)
-    if workers <= 1 or len(arguments) <= 1:
+    if worker_processes(workers, len(arguments)) <= 1:
         for each in arguments:
             yield task(*each)
         return
     from joblib import Parallel, delayed
 
     owner = os.getpid()
-    yield from Parallel(n_jobs=min(workers, len(arguments)), backend="loky", return_as="generator")(
+    yield from Parallel(n_jobs=worker_processes(workers, len(arguments)), backend="loky", return_as="generator")(
         delayed(_watched)(owner, task, *each) for each in arguments
     )
 

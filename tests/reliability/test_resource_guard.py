@@ -44,3 +44,23 @@ def test_force_runs_past_the_guard_and_the_guard_scales_with_memory():
     assert check_footprint(compiled, settings, available=64 * 2**30).events > 0
     without_events = estimate_footprint(compiled, settings, keep_events=False)
     assert without_events.peak_bytes < estimate_footprint(compiled, settings).peak_bytes
+
+
+def test_workers_beyond_the_cores_are_not_started_and_each_started_one_counts(monkeypatch):
+    """(Issue 15: "run.workers=64 run.replications=64 reaches 8 GB".) 64 workers on a 2-core
+    machine start 2 processes; on 64 cores the estimate carries 64 interpreters."""
+    from journeysim.simulation import processes
+    from journeysim.simulation.footprint import WORKER_PROCESS_BYTES, WORKING_BYTES_PER_EVENT
+
+    monkeypatch.setattr(processes, "usable_cores", lambda: 2)
+    assert [processes.worker_processes(w, t) for w, t in [(64, 64), (64, 1), (1, 64), (0, 5), (2, 8)]] == [2, 1, 1, 1, 2]
+    compiled = compile_scenario(js.load_scenario())
+    settings = lambda workers: js.RunSettings(seed=1, horizon_days=30, replications=64, workers=workers, progress=False)  # noqa: E731
+    on_two = estimate_footprint(compiled, settings(64)).peak_bytes
+    assert on_two == estimate_footprint(compiled, settings(2)).peak_bytes
+    monkeypatch.setattr(processes, "usable_cores", lambda: 64)
+    on_sixty_four = estimate_footprint(compiled, settings(64)).peak_bytes
+    single = estimate_footprint(compiled, settings(1)).peak_bytes
+    events = estimate_footprint(compiled, settings(1)).events_per_replication
+    # 63 more working sets than one process, and 64 interpreters.
+    assert on_sixty_four - single == pytest.approx(63 * events * WORKING_BYTES_PER_EVENT + 64 * WORKER_PROCESS_BYTES, rel=1e-9)
