@@ -50,7 +50,10 @@ def test_workers_beyond_the_cores_are_not_started_and_each_started_one_counts(mo
     """(Issue 15: "run.workers=64 run.replications=64 reaches 8 GB".) 64 workers on a 2-core
     machine start 2 processes; on 64 cores the estimate carries 64 interpreters."""
     from journeysim.simulation import processes
-    from journeysim.simulation.footprint import WORKER_PROCESS_BYTES, WORKING_BYTES_PER_EVENT
+    from journeysim.simulation.footprint import (
+        WORKER_PROCESS_BYTES,
+        WORKING_BYTES_PER_EVENT,
+    )
 
     monkeypatch.setattr(processes, "usable_cores", lambda: 2)
     assert [processes.worker_processes(w, t) for w, t in [(64, 64), (64, 1), (1, 64), (0, 5), (2, 8)]] == [2, 1, 1, 1, 2]
