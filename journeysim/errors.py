@@ -26,7 +26,12 @@ class ConfigError(ValueError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__(self.render())
+        # The problems are the arguments, so a copy made from them (pickling to and from worker
+        # processes; SimPy re-raising a process's error from its args) keeps every path.
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return self.render()
 
     def render(self) -> str:
         if len(self.problems) == 1:
@@ -38,3 +43,4 @@ class ConfigError(ValueError):
     @property
     def paths(self) -> list[str]:
         return [problem.path for problem in self.problems]
+

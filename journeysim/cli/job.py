@@ -13,6 +13,7 @@ import pandas as pd
 from journeysim.analysis import metrics as m
 from journeysim.analysis.exact import solve
 from journeysim.analysis.queues import queue_table
+from journeysim.config.durations import format_duration
 from journeysim.model.media import budget_table
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
@@ -46,12 +47,12 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
     funnel = m.funnel(customers, events, scenario.stages, scenario.purchase_stage)
     touchpoints = m.touchpoint_table(events)
     exact = solve(scenario).summary
-    queues = queue_table(result.queues, events, scenario, settings.horizon_days, settings.replications)
+    queues = queue_table(result.queues, events, scenario, settings.horizon_days, settings.replications, settings.arrival_window_days)
     has_loyalty = any(p.loyalty is not None or p.advocacy is not None for p in scenario.personas.values())
     timeline = m.loyalty_timeline(events, settings.horizon_days, settings.replications) if has_loyalty else None
     notes = [
         f"Scenario {scenario.name!r}, seed {settings.seed}, {settings.replications} replication(s), "
-        f"horizon {settings.horizon_days:g} days; {len(customers):,} customers, {len(events):,} events; "
+        f"horizon {format_duration(settings.horizon_days)}; {len(customers):,} customers, {len(events):,} events; "
         f"engine: {result.metadata['engine_choice']}.",
         f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
         + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),

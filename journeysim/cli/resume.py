@@ -19,6 +19,8 @@ from journeysim.config import (
     load_config,
     output_settings_from_dict,
     plain_container,
+    plain_data,
+    read_experiment_file,
 )
 from journeysim.errors import ConfigError
 from journeysim.model.scenario import Scenario
@@ -134,9 +136,34 @@ def load_job(cfg: Any) -> Job:
 def _experiment(data: Any) -> Any:
     # The studies (and scipy.stats) load only for experiment jobs: the sweep callback imports
     # this module in the process that runs ``journeysim`` itself.
-    from journeysim.studies.experiment import experiment_from_dict
+    from dataclasses import replace
 
-    return experiment_from_dict(data, path="experiment")
+    from journeysim.studies.experiment import StudyFile, experiment_from_dict
+
+    experiment = experiment_from_dict(data, path="experiment")
+    study = study_file_of_job()
+    if study is None:
+        return experiment
+    return replace(experiment, study=StudyFile(plain_data(study.get("changes") or {}), study.get("title") or "", by="command line"))
+
+
+def study_file_of_job() -> dict[str, Any] | None:
+    """The ``experiment`` node of the study file Hydra composed this job from
+    (``experiment=NAME``: the first ``experiment/NAME.yaml`` on its search path), as the file
+    says it, before the command line's overrides; None outside a Hydra job or without one."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None
+    runtime = HydraConfig.get().runtime
+    name = runtime.choices.get("experiment")
+    if not name:
+        return None
+    for source in runtime.config_sources:
+        candidate = Path(source.path) / "experiment" / f"{name}.yaml"
+        if source.schema == "file" and candidate.is_file():
+            return read_experiment_file(candidate).get("experiment") or {}
+    return None
 
 
 def skip_completed_job(cfg: Any, folder: str | Path, job: Job | None = None) -> bool:

@@ -39,6 +39,7 @@ from journeysim.cli.resume import (
     same_value,
 )
 from journeysim.config import read_yaml
+from journeysim.config.durations import duration_days
 from journeysim.errors import ConfigError
 from journeysim.outputs import (
     COMPLETE_MARKER,
@@ -200,7 +201,7 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
     # is not this job's.
     run = (job_config or {}).get("run") or {}
     scenario = (job_config or {}).get("scenario") or {}
-    recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": run.get("horizon_days"), "scenario": scenario.get("name")}
+    recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": _days(run.get("horizon_days")), "scenario": scenario.get("name")}
     if (job_config or {}).get("experiment") is not None:
         # An experiment's replications are its own (experiment.replications, or adaptive).
         recorded.pop("replications")
@@ -210,6 +211,15 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
         if value is not None and key in meta and not same_value(value, meta[key]):
             return f"run.json holds {key}={meta[key]!r} but the job asks for {value!r} (an older result)"
     return ""
+
+
+def _days(value: Any) -> Any:
+    """A job's horizon in days, as run.json records it (``2w`` -> 14.0); one that is no
+    duration stays as it is (the job was invalid and wrote no run.json)."""
+    try:
+        return None if value is None else duration_days(value)
+    except ValueError:
+        return value
 
 
 def _invalid_config(folder: Path) -> str:

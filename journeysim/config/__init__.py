@@ -1,9 +1,9 @@
 """Configuration: the only room that reads YAML or touches OmegaConf and Hydra's config store.
 
 Schemas (:mod:`.schemas`), meaning checks (:mod:`.validation`), loading into frozen model
-objects (:mod:`.loading`), changes to a scenario (:mod:`.changes`), config files and the one
-YAML reader (:mod:`.files`) and override values (:mod:`.overrides`). Everything a caller needs
-is importable from ``journeysim.config``.
+objects (:mod:`.loading`), changes to a scenario (:mod:`.changes`), durations with units
+(:mod:`.durations`), config files and the one YAML reader (:mod:`.files`) and override values
+(:mod:`.overrides`). Everything a caller needs is importable from ``journeysim.config``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ EXPORTS = {
     "leaves": "journeysim.config.changes",
     "value_at": "journeysim.config.changes",
     "default_run_node": "journeysim.config.files",
+    "duration_days": "journeysim.config.durations",
     "experiment_names": "journeysim.config.files",
+    "format_duration": "journeysim.config.durations",
     "hydra_value": "journeysim.config.overrides",
     "load_config": "journeysim.config.loading",
     "load_scenario": "journeysim.config.loading",
     "named_configs": "journeysim.config.files",
     "output_settings_from_dict": "journeysim.config.loading",
+    "parse_duration": "journeysim.config.durations",
     "plain_container": "journeysim.config.loading",
     "plain_data": "journeysim.config.changes",
     "read_experiment_file": "journeysim.config.files",
@@ -47,6 +50,11 @@ if TYPE_CHECKING:
         leaves,
         plain_data,
         value_at,
+    )
+    from journeysim.config.durations import (
+        duration_days,
+        format_duration,
+        parse_duration,
     )
     from journeysim.config.files import (
         config_dir,

@@ -37,10 +37,32 @@ class DistributionSchema:
     scale: Optional[float] = None
 
 
+# A duration: a number of days, or a string with a unit ("10min", "2h", "3d", "2w"). OmegaConf
+# cannot type "a float or such a string", so these fields take any value at this stage and
+# validation converts them to days (journeysim.config.durations), with its own messages.
+Duration = Any
+
+
+@dataclass
+class DurationDistributionSchema:
+    """A distribution of durations (delays, service times, patience): its time-valued
+    parameters take units; ``cv`` and a Weibull ``shape`` are ratios."""
+
+    dist: str = MISSING
+    value: Optional[Duration] = None
+    mean: Optional[Duration] = None
+    cv: Optional[float] = None
+    low: Optional[Duration] = None
+    mode: Optional[Duration] = None
+    high: Optional[Duration] = None
+    shape: Optional[float] = None
+    scale: Optional[Duration] = None
+
+
 @dataclass
 class StaffingPeriodSchema:
-    from_day: float = MISSING
-    to_day: float = MISSING
+    from_day: Duration = MISSING
+    to_day: Duration = MISSING
     servers: int = MISSING
 
 
@@ -55,7 +77,7 @@ class ScheduleSchema:
 class QueueSchema:
     renege_loss_probability: float = QueuePolicy.renege_loss_probability
     renege_emotion: float = QueuePolicy.renege_emotion
-    target_wait_days: float = QueuePolicy.target_wait_days
+    target_wait_days: Duration = QueuePolicy.target_wait_days
 
 
 @dataclass
@@ -64,7 +86,7 @@ class ChannelSchema:
     cost_per_contact: float = 0.0
     sells: bool = False
     capacity: Optional[int] = None
-    service_time_days: Optional[DistributionSchema] = None
+    service_time_days: Optional[DurationDistributionSchema] = None
     schedule: Optional[ScheduleSchema] = None
     queue: QueueSchema = field(default_factory=QueueSchema)
     staff_cost_per_hour: float = 0.0
@@ -73,7 +95,7 @@ class ChannelSchema:
 
 @dataclass
 class TouchpointSchema:
-    delay_days: DistributionSchema = MISSING
+    delay_days: DurationDistributionSchema = MISSING
     advance: float = MISSING
     drop: float = 0.0
     target: Optional[str] = None
@@ -86,7 +108,7 @@ class TouchpointSchema:
 class TouchpointOverrideSchema:
     """A persona's change to one touchpoint: only the fields it sets differ from the base map."""
 
-    delay_days: Optional[DistributionSchema] = None
+    delay_days: Optional[DurationDistributionSchema] = None
     advance: Optional[float] = None
     drop: Optional[float] = None
     target: Optional[str] = None
@@ -118,7 +140,7 @@ class PersonaSchema:
     arrival_rate_per_day: Optional[float] = None
     affinity: Dict[str, float] = field(default_factory=dict)
     friction_sensitivity: float = 1.0
-    patience_days: Optional[DistributionSchema] = None
+    patience_days: Optional[DurationDistributionSchema] = None
     order_value: DistributionSchema = MISSING
     # stage -> channel -> TouchpointOverrideSchema (OmegaConf cannot type nested dicts of
     # dataclasses, so cells are typed one by one in ``_type_touchpoint_table``).
@@ -149,16 +171,16 @@ class MarketSchema:
 @dataclass
 class CampaignSchema:
     name: str = MISSING
-    from_day: float = MISSING
-    to_day: float = MISSING
+    from_day: Duration = MISSING
+    to_day: Duration = MISSING
     multiplier: float = MISSING
     personas: List[str] = field(default_factory=list)
 
 
 @dataclass
 class SpendPeriodSchema:
-    from_day: float = MISSING
-    to_day: float = MISSING
+    from_day: Duration = MISSING
+    to_day: Duration = MISSING
     spend_per_day: float = MISSING
 
 
@@ -198,8 +220,8 @@ class RunSchema:
     # The defaults are the model's own (RunSettings): one source for the Python API, the
     # schema and docs/configuration.md. configs/config.yaml sets the command line's.
     seed: int = RunSettings.seed
-    horizon_days: float = RunSettings.horizon_days
-    arrival_days: Optional[float] = RunSettings.arrival_days
+    horizon_days: Duration = RunSettings.horizon_days
+    arrival_days: Optional[Duration] = RunSettings.arrival_days
     replications: int = RunSettings.replications
     progress: bool = RunSettings.progress
     engine: str = RunSettings.engine
@@ -224,6 +246,7 @@ class ExperimentSchema:
     """A named current-vs-future study (``configs/experiment/NAME.yaml``)."""
 
     name: str = MISSING
+    title: str = ""  # the report's title; "": the name's words. Changes beyond the study file's are named in it
     question: str = ""
     changes: Dict[str, Any] = field(default_factory=dict)  # a partial scenario: the future state
     assumptions: Dict[str, Any] = field(default_factory=dict)  # applied to both states first
@@ -243,6 +266,7 @@ class OutputSchema:
 
 SCHEMAS = (
     DistributionSchema,
+    DurationDistributionSchema,
     ChannelSchema,
     ChannelSwitchSchema,
     RemovalSchema,

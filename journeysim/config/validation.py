@@ -11,6 +11,12 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from journeysim.config.durations import (
+    RUN_DURATIONS,
+    SCENARIO_DURATIONS,
+    with_durations_in_days,
+)
+from journeysim.config.time_progress import check_time_progress
 from journeysim.config.validation_rules import (
     Collector,
     build_advocacy,
@@ -41,6 +47,9 @@ MAX_SEED = 2**63 - 1
 
 def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     check = Collector()
+    # Durations in days first ("2h" -> 0.0833...): the checks below, the model and the
+    # scenario's source (its config hash, with_changes) all see days.
+    data = with_durations_in_days(data, SCENARIO_DURATIONS, check.duration, path)
     name = data["name"]
     if not str(name).strip():
         check.add(f"{path}.name", "must not be empty")
@@ -101,6 +110,7 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         source=MappingProxyType(dict(data)),
     )
     _check_journeys(check, scenario, path)
+    check_time_progress(check, scenario, path)
     check.raise_if_any()
     return scenario
 
@@ -117,6 +127,7 @@ def _build_removal(check: Collector, spec: Mapping[str, Any], path: str) -> Remo
 
 def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSettings:
     check = Collector()
+    data = with_durations_in_days(data, RUN_DURATIONS, check.duration, path)
     if not 0 <= data["seed"] <= MAX_SEED:
         # Every result table carries the seed in a 64-bit column.
         check.add(f"{path}.seed", f"must be a whole number from 0 to {MAX_SEED}, got {data['seed']}")

@@ -13,6 +13,7 @@ import math
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from journeysim.config.durations import duration_days
 from journeysim.errors import ConfigError, Problem
 
 # Money (order values, costs, spend) is summed over customers, days and replications into
@@ -35,9 +36,22 @@ from journeysim.model.scenario import (
 class Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._not_durations: set[str] = set()
 
     def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        if path not in self._not_durations:  # already said what is wrong there
+            self.problems.append(Problem(path, message))
+
+    def duration(self, path: str, value: Any) -> float:
+        """A duration in days (a number, or a string with a unit: ``10min``, ``2h``); a value
+        that is no duration at all is reported once, here, and becomes NaN, which the range
+        checks after this one then skip silently."""
+        try:
+            return duration_days(value)
+        except ValueError as error:
+            self.add(path, str(error))
+            self._not_durations.add(path)
+            return math.nan
 
     def number(self, path: str, value: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False) -> bool:
         """Check a finite number within [low, high] (or (low, high] with ``low_open``)."""

@@ -116,6 +116,13 @@ class Distribution:
             return (p["low"] + p["mode"] + p["high"]) / 3
         return p["scale"] * math.gamma(1 + 1 / p["shape"])  # weibull
 
+    @property
+    def always_zero(self) -> bool:
+        """Is every draw 0 (``fixed`` 0, or ``uniform``/``triangular`` with high 0)? A delay
+        that is always 0 lets no time pass; the continuous kinds are positive."""
+        p = self.named_parameters()
+        return p.get("value", p.get("high", math.inf)) == 0.0
+
     def quantile(self, uniforms: np.ndarray | float) -> np.ndarray:
         """Values at the given probabilities (inverse CDF), vectorised."""
         u = np.asarray(uniforms, dtype=np.float64)

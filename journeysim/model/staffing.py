@@ -62,6 +62,13 @@ def server_days(segments: list[tuple[float, int]], horizon_days: float) -> float
     return float(sum((starts[i + 1] - starts[i]) * servers for i, (_, servers) in enumerate(segments)))
 
 
+def open_days(segments: list[tuple[float, int]], until_days: float) -> float:
+    """Time in [0, until_days) with at least one server on duty: when the channel takes visits
+    (a touch that falls while it is closed moves into its next open stretch)."""
+    starts = [s for s, _ in segments] + [until_days]
+    return float(sum(min(starts[i + 1], until_days) - start for i, (start, servers) in enumerate(segments) if servers > 0 and start < until_days))
+
+
 STAFF_COLUMNS = ["channel", "staffed_hours", "staff_cost_per_hour", "staff_cost"]
 
 

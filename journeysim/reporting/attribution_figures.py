@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from journeysim.analysis.attribution import MODEL_NAMES
+from journeysim.config.durations import format_duration
 from journeysim.reporting.figures import plain_text
 
 MODEL_LABELS = {
@@ -115,7 +116,7 @@ def study_text(credits: pd.DataFrame, scores: pd.DataFrame, channels: pd.DataFra
         f"Attribution versus simulated truth - {meta.get('scenario', '')}",
         "=" * 60,
         f"seed {meta.get('seed')}, {meta.get('replications')} paired replications; arrivals over "
-        f"{meta.get('arrival_days', float('nan')):g} days, followed to day {meta.get('horizon_days', float('nan')):g}; "
+        f"{format_duration(meta.get('arrival_days', float('nan')))}, followed to day {meta.get('horizon_days', float('nan')):g}; "
         f"per replication {meta.get('customers_per_replication', 0):,.0f} customers, "
         f"{meta.get('conversions_per_replication', 0):,.1f} conversions.",
         "",

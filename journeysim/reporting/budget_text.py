@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from journeysim.config.durations import format_duration
 from journeysim.studies.budget.problem import CPA_CEILING, FIXED_TOTAL, TARGET
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ def summary_text(result: BudgetOptimisation) -> str:
     settings = result.settings
     lines = [f"journeysim budget optimiser - {result.objective}: {title}", "=" * 60]
     if settings is not None:
-        lines.append(f"seed {settings.seed}, {settings.replications} replications, horizon {settings.horizon_days:g} days; {result.evaluations} simulated splits")
+        lines.append(f"seed {settings.seed}, {settings.replications} replications, horizon {format_duration(settings.horizon_days)}; {result.evaluations} simulated splits")
     lines += ["", f"{'channel':<12} {'current':>10} {'recommended':>12} {'change':>9}   EUR/day"]
     for row in result.split.itertuples():
         tag = "  (held fixed)" if row.held_fixed else ""

@@ -10,6 +10,7 @@ import pandas as pd
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import CURRENT, FUTURE, is_constant
 from journeysim.config.changes import leaves, value_at
+from journeysim.config.durations import duration_days, format_duration, is_duration_path
 from journeysim.model.scenario import Scenario
 from journeysim.reporting.comparison_figures import SECONDARY_KPIS
 
@@ -23,9 +24,15 @@ def _is_share(kpi: str) -> bool:
     return kpi.endswith(("_rate", "_share", "_probability"))
 
 
+def _is_duration(kpi: str) -> bool:
+    return kpi.endswith("_days")
+
+
 def format_value(kpi: str, value: float) -> str:
     if pd.isna(value):
         return "-"
+    if _is_duration(kpi):
+        return format_duration(value)
     if _is_share(kpi):
         return f"{value:.2%}"
     if kpi == "satisfaction":
@@ -38,6 +45,8 @@ def format_value(kpi: str, value: float) -> str:
 def format_difference(kpi: str, value: float) -> str:
     if pd.isna(value):
         return "-"
+    if _is_duration(kpi):
+        return format_duration(value, signed=True)
     if _is_share(kpi):
         return f"{100 * value:+.2f} pp"
     if kpi == "satisfaction":
@@ -71,15 +80,18 @@ def comparison_text(comparison: Comparison) -> str:
     if comparison.notes:
         parts.append("Warnings (read before acting on the numbers below):")
         parts += [f"  ! {note}" for note in comparison.notes]
-    parts.append("Changes (current -> future):")
-    parts += [f"  {line}" for line in change_lines(comparison.current, comparison.changes)] or ["  (none)"]
+    parts.append("Changes (current -> future" + (", [where each comes from]):" if comparison.change_origins else "):"))
+    parts += [f"  {line}" for line in change_lines(comparison.current, comparison.changes, comparison.change_origins)] or ["  (none)"]
+    if comparison.removed_changes:
+        parts.append("Changes of the study file not applied:")
+        parts += [f"  - {path}: {setting_text(path, value)}" for path, value in comparison.removed_changes.items()]
     if comparison.assumptions:
         parts.append("Assumed in both states:")
-        parts += [f"  {path}: {value}" for path, value in leaves(comparison.assumptions)]
+        parts += [f"  {path}: {setting_text(path, value)}" for path, value in leaves(comparison.assumptions)]
     pairing = "independent streams (offset seed)" if comparison.independent else "common random numbers"
     parts.append(
-        f"{comparison.replications} paired replications ({pairing}), seed {settings.seed}, horizon {settings.horizon_days:g} days"
-        + (f", arrivals over the first {settings.arrival_days:g} days" if settings.arrival_days is not None else "")
+        f"{comparison.replications} paired replications ({pairing}), seed {settings.seed}, horizon {format_duration(settings.horizon_days)}"
+        + (f", arrivals over the first {format_duration(settings.arrival_days)}" if settings.arrival_days is not None else "")
         + f"; scenario {comparison.current.name!r}."
     )
     if comparison.stopping.get("mode") == "adaptive":
@@ -93,7 +105,7 @@ def comparison_text(comparison: Comparison) -> str:
     constant = pooled.loc[is_constant(pooled), "kpi"].tolist()
     shown = [k for k in comparison.kpis if k not in SECONDARY_KPIS and k not in constant]
     main = pooled.loc[pooled["kpi"].isin(shown)].copy()
-    main["label"] = main["kpi"].str.replace("_days", " (days)")
+    main["label"] = main["kpi"].str.removesuffix("_days")  # durations carry their unit
     parts += ["", f"KPIs, all personas (means over replications; {MARKER} = the {comparison.confidence:.0%} interval of the paired difference excludes zero)",
               _table_text(main, "KPI", "label")]
     if constant:
@@ -120,10 +132,25 @@ def comparison_text(comparison: Comparison) -> str:
     return "\n".join(parts) + "\n"
 
 
-def change_lines(current: Scenario, changes: Mapping[str, Any]) -> list[str]:
-    """``path: old -> new`` for each changed value."""
+def change_lines(current: Scenario, changes: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> list[str]:
+    """``path: old -> new`` for each changed value, followed by ``[study file]`` or
+    ``[command line]`` where ``origins`` says where it comes from."""
     lines = []
     for path, value in leaves(changes):
         old = value_at(current.source, path)
-        lines.append(f"{path}: {'(none)' if old is None else old} -> {value}")
+        origin = f"  [{origins[path]}]" if origins and path in origins else ""
+        lines.append(f"{path}: {'(none)' if old is None else setting_text(path, old)} -> {setting_text(path, value)}{origin}")
     return lines
+
+
+def setting_text(path: str, value: Any) -> str:
+    """A scenario value as a person reads it: a duration (``0.0833`` days, ``"2h"``) in its
+    unit (``2 h``), a distribution of durations with its parameters so, anything else as it is."""
+    if not is_duration_path(path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {setting_text(f'{path}.{key}', v)}" for key, v in value.items() if v is not None) + "}"
+    try:
+        return format_duration(duration_days(value))
+    except ValueError:
+        return str(value)

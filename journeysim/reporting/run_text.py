@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pandas as pd
 
 from journeysim.analysis.metrics import ALL
+from journeysim.config.durations import format_duration
+
+
+def _minutes(value: float) -> str:
+    """A wait given in minutes, in the unit a person would use (``45 s``, ``4.2 min``, ``1.5 h``)."""
+    return format_duration(value / 1440)
+
 
 SUMMARY_KPIS = {
     "arrivals": ("arrivals", "{:,.0f}"),
@@ -13,7 +22,7 @@ SUMMARY_KPIS = {
     "friction_loss_rate": ("lost to friction", "{:.1%}"),
     "open_share": ("open at horizon", "{:.1%}"),
     "touches_to_convert": ("touches to convert", "{:.1f}"),
-    "time_to_convert_days": ("days to convert", "{:.1f}"),
+    "time_to_convert_days": ("time to convert", format_duration),
     "satisfaction": ("satisfaction", "{:+.2f}"),
     "revenue": ("revenue", "{:,.0f}"),
     "cost_per_acquisition": ("cost per acquisition", "{:,.2f}"),
@@ -32,8 +41,8 @@ QUEUE_COLUMNS = {
     "offered_load_erlangs": ("offered load (Erlang)", "{:.2f}"),
     "utilisation": ("utilisation", "{:.0%}"),
     "probability_of_waiting": ("P(wait)", "{:.0%}"),
-    "mean_wait_minutes": ("mean wait (min)", "{:.1f}"),
-    "p90_wait_minutes": ("p90 wait (min)", "{:.1f}"),
+    "mean_wait_minutes": ("mean wait", _minutes),
+    "p90_wait_minutes": ("p90 wait", _minutes),
     "service_level": ("service level", "{:.0%}"),
     "abandonment_rate": ("abandonment", "{:.1%}"),
     "customers_lost_to_waiting": ("customers lost", "{:,.0f}"),
@@ -43,8 +52,11 @@ QUEUE_COLUMNS = {
 }
 
 
-def _format(value: float, pattern: str) -> str:
-    return "-" if pd.isna(value) else pattern.format(value)
+def _format(value: float, pattern: str | Callable[[float], str]) -> str:
+    """``pattern`` is a format string, or a function (durations: :func:`format_duration`)."""
+    if pd.isna(value):
+        return "-"
+    return pattern(value) if callable(pattern) else pattern.format(value)
 
 
 def kpi_text(metrics: pd.DataFrame) -> str:

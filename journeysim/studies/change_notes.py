@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from journeysim.config.changes import leaves, value_at
+from journeysim.config.durations import duration_days, is_duration_path
 from journeysim.model.scenario import LOSE, Scenario
 
 
@@ -19,7 +20,7 @@ def change_notes(current: Scenario, future: Scenario, changes: Mapping[str, Any]
     notes = []
     for path, value in leaves(changes):
         old = value_at(current.source, path)
-        if old == value:
+        if _already(path, old, value):
             notes.append(f"{path}: already {value!r}; this change does nothing")
         parts = path.split(".")
         if len(parts) == 4 and parts[0] == "touchpoints":
@@ -38,6 +39,19 @@ def change_notes(current: Scenario, future: Scenario, changes: Mapping[str, Any]
     if newly_closed or future.removal != current.removal and chosen_closed_touchpoints(future):
         notes.append(closure_note(future, newly_closed or chosen_closed_touchpoints(future)))
     return notes
+
+
+def _already(path: str, old: Any, value: Any) -> bool:
+    """Whether a change sets what the scenario already has; a duration (``"1d"``) is compared
+    in days, the unit the scenario's source holds it in."""
+    if old == value:
+        return True
+    if not isinstance(old, (int, float)) or not is_duration_path(path):
+        return False
+    try:
+        return duration_days(value) == old
+    except ValueError:
+        return False
 
 
 def chosen_closed_touchpoints(scenario: Scenario) -> dict[tuple[str, str], tuple[str, ...]]:

@@ -146,6 +146,12 @@ class Comparison:
     by_channel: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     # Changes that are shadowed or do nothing, channels nobody uses (studies.change_notes).
     notes: list[str] = field(default_factory=list)
+    # An experiment read from a study file: where each change comes from ("study file",
+    # "command line", "caller"), the file's changes left out, and the title that says so
+    # (studies.experiment.experiment_title; "" means the name's words).
+    change_origins: dict[str, str] = field(default_factory=dict)
+    removed_changes: dict[str, Any] = field(default_factory=dict)
+    heading: str = ""
 
     @property
     def replications(self) -> int:
@@ -171,11 +177,14 @@ class Comparison:
         """What ``run.json`` records: both config hashes, seed, replications, the changes."""
         return {
             "experiment": self.name,
+            "title": self.title,
             "question": self.question,
             "scenario": self.current.name,
             "current_config_hash": config_hash(dict(self.current.source)),
             "future_config_hash": config_hash(dict(self.future.source)),
             "changes": self.changes,
+            "change_origins": self.change_origins,
+            "removed_changes": self.removed_changes,
             "assumptions": self.assumptions,
             "seed": self.settings.seed,
             "future_seed": future_seed(self.settings.seed, self.independent),
@@ -228,7 +237,7 @@ class Comparison:
 
     @property
     def title(self) -> str:
-        return (self.name or f"{self.current.name}: future state").replace("_", " ")
+        return self.heading or (self.name or f"{self.current.name}: future state").replace("_", " ")
 
 
 def future_state(current: Scenario, changes: Mapping[str, Any], path: str = "changes") -> Scenario:

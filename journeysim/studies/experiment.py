@@ -3,21 +3,29 @@
 A named experiment (``configs/experiment/NAME.yaml``) sets an ``experiment`` node: ``name``,
 ``question`` (the business question), ``changes`` (a partial scenario deep-merged onto the
 current one), optional ``assumptions`` (a partial scenario merged onto BOTH states first:
-what the study takes as given but does not test, such as staff costs), ``replications`` and
-optional ``adaptive`` settings. :func:`run_experiment`
+what the study takes as given but does not test, such as staff costs), ``replications``,
+optional ``adaptive`` settings and an optional ``title``. :func:`run_experiment`
 is what ``journeysim experiment=NAME`` runs (:mod:`journeysim.cli.experiment_job` writes
 its folder); :func:`load_experiment` reads the same file for notebooks and scripts.
+
+A study read from its file remembers what the file says (:class:`StudyFile`). Changes added
+to it since, on the command line or with :meth:`Experiment.modified`, are told apart from the
+file's in the report, ``run.json`` and the title (:func:`change_origins`,
+:func:`removed_changes`, :func:`experiment_title`), so a modified study never reads as the
+one its file describes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from journeysim.config import (
+    apply_changes,
     default_run_node,
+    leaves,
     plain_data,
     read_experiment_file,
     run_settings_from_dict,
@@ -33,6 +41,22 @@ from journeysim.studies.comparison import (
     future_state,
 )
 
+# Where a change comes from when the study file sets it (otherwise: StudyFile.by).
+STUDY_FILE = "study file"
+# Differences from the study file named in a title, before "and N more".
+TITLE_CHANGES = 3
+
+
+@dataclass(frozen=True)
+class StudyFile:
+    """What the study file an experiment was read from says (its changes and title), and who
+    changes it since: ``by`` is "command line" for ``journeysim experiment=NAME
+    +experiment.changes.PATH=VALUE``, "caller" for :meth:`Experiment.modified`."""
+
+    changes: Mapping[str, Any]
+    title: str = ""
+    by: str = "caller"
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -46,19 +70,32 @@ class Experiment:
     adaptive: Adaptive | None = None
     independent: bool = ExperimentSchema.independent
     confidence: float = ExperimentSchema.confidence
+    title: str = ExperimentSchema.title
+    # The study file it was read from (None: made in code, nothing to tell its changes from).
+    study: StudyFile | None = None
+
+    def modified(self, changes: Mapping[str, Any], *, replace_changes: bool = False) -> Experiment:
+        """This study with ``changes`` merged into its own (``replace_changes=True``: instead
+        of them), as ``+experiment.changes.PATH=VALUE`` (or ``~experiment.changes
+        '+experiment.changes={...}'``) does on the command line. The study's own changes stay
+        known, so the report, ``run.json`` and the title say what differs from them."""
+        study = self.study or StudyFile(plain_data(self.changes), self.title)
+        new = plain_data(changes) if replace_changes else apply_changes(plain_data(self.changes), changes)
+        return replace(self, changes=new, study=study)
 
 
 def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> Experiment:
     """Validate the ``experiment`` node (plain data); every problem names its path."""
     if not isinstance(data, Mapping):
         raise ConfigError(Problem(path, f"must be a mapping of experiment fields, got {data!r}"))
-    known = set(Experiment.__dataclass_fields__)
-    problems = [Problem(f"{path}.{key}", f"unknown field {key!r} (known fields: {', '.join(Experiment.__dataclass_fields__)})") for key in data if key not in known]
+    known = [name for name in Experiment.__dataclass_fields__ if name != "study"]
+    problems = [Problem(f"{path}.{key}", f"unknown field {key!r} (known fields: {', '.join(known)})") for key in data if key not in known]
     name = data.get("name")
     if not isinstance(name, str) or not name:
         problems.append(Problem(f"{path}.name", f"is required text, got {name!r}"))
-    if not isinstance(data.get("question", ExperimentSchema.question), str):
-        problems.append(Problem(f"{path}.question", f"must be text, got {data.get('question')!r}"))
+    for text in ("question", "title"):
+        if not isinstance(data.get(text, ""), str):
+            problems.append(Problem(f"{path}.{text}", f"must be text, got {data.get(text)!r}"))
     changes = data.get("changes") or {}
     if not isinstance(changes, Mapping):
         problems.append(Problem(f"{path}.changes", f"must map scenario fields to new values, got {changes!r}"))
@@ -94,6 +131,7 @@ def experiment_from_dict(data: Mapping[str, Any], path: str = "experiment") -> E
         adaptive=adaptive,
         independent=bool(data.get("independent", False)),
         confidence=float(confidence),
+        title=data.get("title") or "",
     )
 
 
@@ -107,7 +145,8 @@ def load_experiment(name_or_path: str | Path, run: Mapping[str, Any] | None = No
     """
     data = read_experiment_file(name_or_path)
     settings = run_settings_from_dict({**default_run_node(), **(data.get("run") or {}), **dict(run or {})})
-    return experiment_from_dict(data.get("experiment") or {}), settings
+    experiment = experiment_from_dict(data.get("experiment") or {})
+    return replace(experiment, study=StudyFile(plain_data(experiment.changes), experiment.title)), settings
 
 
 def run_experiment(current: Scenario, settings: RunSettings, experiment: Experiment, *, progress: bool | None = None) -> Comparison:
@@ -131,6 +170,9 @@ def run_experiment(current: Scenario, settings: RunSettings, experiment: Experim
     )
     comparison.assumptions = plain_data(experiment.assumptions)
     comparison.request = experiment_request(experiment)
+    comparison.heading = experiment_title(experiment)
+    comparison.change_origins = change_origins(experiment)
+    comparison.removed_changes = removed_changes(experiment)
     return comparison
 
 
@@ -143,8 +185,53 @@ def experiment_request(experiment: Experiment) -> dict[str, Any]:
             "adaptive": None if experiment.adaptive is None else asdict(experiment.adaptive),
             "independent": experiment.independent,
             "confidence": experiment.confidence,
+            "title": experiment_title(experiment),
+            "change_origins": change_origins(experiment),
         }
     )
+
+
+def change_origins(experiment: Experiment) -> dict[str, str]:
+    """Where each applied change (dotted path) comes from: :data:`STUDY_FILE` when the study
+    file sets that very value, else who changed it (``study.by``: "command line", "caller");
+    empty for an experiment not read from a study file."""
+    if experiment.study is None:
+        return {}
+    own = dict(leaves(experiment.study.changes))
+    return {path: STUDY_FILE if path in own and own[path] == value else experiment.study.by for path, value in leaves(experiment.changes)}
+
+
+def removed_changes(experiment: Experiment) -> dict[str, Any]:
+    """The study file's changes (dotted path -> value) that are not applied: removed on the
+    command line (``~experiment.changes.PATH``) or replaced with other changes."""
+    if experiment.study is None:
+        return {}
+    applied = {path for path, _ in leaves(experiment.changes)}
+    return {path: value for path, value in leaves(experiment.study.changes) if path not in applied}
+
+
+def experiment_title(experiment: Experiment) -> str:
+    """The report's title: ``title``, or the name's words. When the changes differ from the
+    study file's it says so, "one click checkout, modified: + touchpoints.x.y.friction=0;
+    - touchpoints.z.w.friction" (added or altered, removed), unless the title itself was
+    given anew (differs from the study file's)."""
+    own = experiment.title or experiment.name.replace("_", " ")
+    study = experiment.study
+    if study is None or (experiment.title and experiment.title != study.title):
+        return own
+    origins = change_origins(experiment)
+    differences = [f"+ {path}={_short(value)}" for path, value in leaves(experiment.changes) if origins[path] != STUDY_FILE]
+    differences += [f"- {path}" for path in removed_changes(experiment)]
+    if not differences:
+        return own
+    more = f"; and {len(differences) - TITLE_CHANGES} more" if len(differences) > TITLE_CHANGES else ""
+    return f"{own}, modified: {'; '.join(differences[:TITLE_CHANGES])}{more}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_short(v)}" for key, v in value.items() if v is not None) + "}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def prepare_states(current: Scenario, experiment: Experiment) -> tuple[Scenario, Scenario]:
@@ -155,4 +242,15 @@ def prepare_states(current: Scenario, experiment: Experiment) -> tuple[Scenario,
     return current, future_state(current, experiment.changes, path="experiment.changes")
 
 
-__all__ = ["Experiment", "experiment_from_dict", "load_experiment", "run_experiment", "experiment_request", "prepare_states"]
+__all__ = [
+    "Experiment",
+    "StudyFile",
+    "change_origins",
+    "experiment_from_dict",
+    "experiment_request",
+    "experiment_title",
+    "load_experiment",
+    "prepare_states",
+    "removed_changes",
+    "run_experiment",
+]

@@ -144,7 +144,7 @@ def test_mmc_queue_matches_erlang_c():
         half = t99 * sample.std(ddof=1) / np.sqrt(len(sample))
         assert abs(sample.mean() - expected) <= half, (sample.mean(), expected, half)
 
-    table = queue_table(result.queues, result.events, scenario, 162.5).set_index("channel")
+    table = queue_table(result.queues, result.events, scenario, 162.5, arrival_days=162.0).set_index("channel")
     assert table.loc["call", "offered_load_erlangs"] == pytest.approx(2.5, rel=0.03)
     assert table.loc["call", "utilisation"] == pytest.approx(2.5 / 3, rel=0.03)
     assert table.loc["call", "abandonment_rate"] == 0.0
@@ -164,3 +164,40 @@ def test_patience_moves_abandonment_the_right_way():
     assert a0 == 0.0 < a1 < a2
     assert w0 > w1 > w2
     assert c0 > c1 > c2
+
+
+def offered_load_interval(rate: float, mean_service: float, window_days: float, open_days: float, level: float = 0.999) -> tuple[float, float]:
+    """Where ``visits x E[S] / open time`` falls with probability ``level`` when the visits
+    are the Poisson(rate x window) arrivals of the window: the Poisson count's quantiles."""
+    count = stats.poisson(rate * window_days)
+    tail = (1 - level) / 2
+    return count.ppf(tail) * mean_service / open_days, count.ppf(1 - tail) * mean_service / open_days
+
+
+def test_offered_load_is_measured_over_the_arrival_window():
+    """A 10-Erlang M/M/12 channel (lambda = 1000/day, E[S] = 0.01 day) whose arrivals stop at
+    day 9.15 of 10: the offered load is lambda x E[S] = 10 Erlang, not 9.15 (the visits spread
+    over the whole horizon). Everyone calls at once, so the visits are the Poisson(9150)
+    arrivals; the 99.9 % interval of visits x E[S] / 9.15 days is 10 +- 0.34."""
+    rate, mean_service, window = 1000.0, 0.01, 9.15
+    scenario = queue_scenario(servers=12, service={"dist": "exponential", "mean": mean_service}, rate=rate)
+    result = js.simulate(scenario, seed=5, horizon_days=10.0, arrival_days=window, progress=False)
+    row = queue_table(result.queues, result.events, scenario, 10.0, arrival_days=window).set_index("channel").loc["call"]
+    low, high = offered_load_interval(rate, mean_service, window, window)
+    assert low <= row["offered_load_erlangs"] <= high and (low, high) == pytest.approx((9.66, 10.34), abs=0.01)
+    assert low / mean_service <= row["visits_per_day"] <= high / mean_service
+    assert row["visits"] == len(result.customers)  # one visit per customer: nothing else is counted
+
+
+def test_offered_load_is_measured_while_the_channel_is_open():
+    """Open 09:00-17:00 only: the day's 300 callers (lambda = 300/day around the clock) are
+    served in 8 hours, so while open the channel is offered 300 x 0.01 x 24 / 8 = 9 Erlang.
+    Arrivals stop at day 7 (midnight); the evening's callers are served on day 7, before the
+    horizon, so the visits are the Poisson(2100) arrivals and the open time is 7 x 8 hours."""
+    rate, mean_service = 300.0, 0.01
+    scenario = queue_scenario(servers=14, service={"dist": "exponential", "mean": mean_service}, rate=rate, schedule={"open_hours": [9, 17]})
+    result = js.simulate(scenario, seed=6, horizon_days=8.0, arrival_days=7.0, progress=False)
+    table = queue_table(result.queues, result.events, scenario, 8.0, arrival_days=7.0).set_index("channel")
+    low, high = offered_load_interval(rate, mean_service, 7.0, 7 * 8 / 24)
+    assert low <= table.loc["call", "offered_load_erlangs"] <= high and (low + high) / 2 == pytest.approx(9.0, abs=0.01)
+    assert table.loc["call", "visits"] == len(result.customers)

@@ -22,6 +22,7 @@ from scipy import special
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import quantile_table
 from journeysim.simulation import random_streams as rs
+from journeysim.simulation.engines import progress
 from journeysim.simulation.records import CHURN, LOYAL, NONE, REPEAT_PURCHASE
 
 # (customer, slot, time, event cell, value) of some post-purchase events.
@@ -51,6 +52,7 @@ class RepeatPurchases:
         self._loyal_after = np.array([-1 if loyalty is None else loyalty.loyal_after_repeats for loyalty in self._loyalty])
         self._slope = np.array([0.0 if loyalty is None else loyalty.satisfaction_churn_slope for loyalty in self._loyalty])
         self._choose = choose
+        self._compiled, self._step_limit = compiled, progress.step_limit(compiled)  # rounds after which purchases must move in time
         self._repeat_cell = first_event_cell  # + persona * channels + channel
         self._loyal_cell = first_event_cell + n_personas * n_channels
         self._churn_cell = self._loyal_cell + 1  # + 1 once loyal (the churn is recorded at the loyalty stage)
@@ -93,6 +95,9 @@ class RepeatPurchases:
             key, persona, rate = state["key"], state["persona"], state["rate"]
             gap = -np.log1p(-rs.touch_uniforms(key, repeats, rs.REPEAT_GAP)) / rate
             when = state["now"] + gap
+            if repeats >= self._step_limit and (when == state["now"]).any():  # gaps that do not move the clock
+                stuck = int(np.flatnonzero(when == state["now"])[0])
+                raise progress.repeats_without_time(self._compiled, int(persona[stuck]), float(when[stuck]), repeats)
             state["now"] = when
             inside = when < horizon
             if not inside.all():

@@ -38,6 +38,7 @@ from journeysim.model.loyalty import (
 )
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals, market_members
+from journeysim.simulation.engines import progress
 from journeysim.simulation.engines.protocol import EngineRun
 from journeysim.simulation.engines.staffed_channel import StaffedChannel
 from journeysim.simulation.records import (
@@ -127,6 +128,7 @@ class SimPyJourneyEngine:
         self._advocacy_stage = stages.index(scenario.advocacy_stage) if scenario.advocacy_stage else self._loyalty_stage
         wom = scenario.word_of_mouth_channel
         self._word_of_mouth = compiled.channels.index(wom) if wom else NONE
+        self._step_limit = progress.step_limit(compiled)  # steps a customer may take at one instant
 
     def run(
         self,
@@ -152,6 +154,7 @@ class SimPyJourneyEngine:
             self._state["arrival_days"] = arrivals.time_days.tolist()
         self._queues: dict[str, list] = {k: [] for k in ("customer_id", "persona", "stage", "channel", "arrival_days", "wait_days", "served", "service_days")}
         self._churn_time: dict[int, float] = {}
+        self._referrals_at_once = 0  # recommendations in a row that did not move the clock
         self._env = env = simpy.Environment()
         scenario = self.compiled.scenario
         self._servers = [None if c is None else StaffedChannel(env, scenario.channels[name], horizon_days)
@@ -257,6 +260,7 @@ class SimPyJourneyEngine:
         stage = 0
         attempt = 0  # touches and reneges: indexes the customer's random numbers
         channel = NONE
+        still, last = 0, -1.0  # steps taken at one instant, and that instant: time must pass
         while True:
             if attempt < BLOCK_TOUCHES:
                 u_channel, u_delay, u_outcome = block[3 * attempt : 3 * attempt + 3]
@@ -274,6 +278,10 @@ class SimPyJourneyEngine:
             if now + delay >= horizon:
                 break  # open: the next touch falls beyond the horizon
             now += delay
+            if now != last:
+                still, last = 0, now
+            elif (still := still + 1) >= self._step_limit:  # no time passed: a loop at one instant never ends
+                raise progress.journey_without_time(self.compiled, persona, stage, next_channel, now, still, 2 * state["reneges"][customer] >= still)
             if servers[next_channel] is not None and not closed[stage][next_channel]:
                 if now > env.now:
                     yield env.timeout(now - env.now)
@@ -372,11 +380,14 @@ class SimPyJourneyEngine:
             self._become_loyal(customer, persona, key, now)
         purchase_row = self._open_cumulative[persona][self._purchase]
         emotions = self._outcomes[0][persona][self._purchase]
-        repeats = 0
+        repeats = still = 0
         while rate > 0:
             gap = -math.log1p(-rs.touch_uniform(key, repeats, rs.REPEAT_GAP)) / rate
             if now + gap >= horizon:
                 return  # still active at the horizon
+            still = still + 1 if now + gap == now else 0  # gaps that do not move the clock
+            if still >= self._step_limit:
+                raise progress.repeats_without_time(self.compiled, persona, now, still)
             now += gap
             channel = bisect_right(purchase_row, rs.touch_uniform(key, repeats, rs.REPEAT_CHANNEL))
             value = scalar_quantile(*self._order_value[persona], rs.touch_uniform(key, repeats, rs.REPEAT_VALUE))
@@ -426,6 +437,9 @@ class SimPyJourneyEngine:
             when += -math.log1p(-rs.touch_uniform(key, referral, rs.REFERRAL_GAP)) / rate
             if when >= self._horizon:
                 return
+            self._referrals_at_once = self._referrals_at_once + 1 if when == env.now else 0  # any advocate's
+            if self._referrals_at_once >= self._step_limit:
+                raise progress.referrals_without_time(self.compiled, persona, when, self._referrals_at_once)
             yield env.timeout(when - env.now)
             if state["churned"][customer] and self._churn_time[customer] <= env.now:
                 return

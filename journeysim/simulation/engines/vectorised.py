@@ -33,6 +33,7 @@ from journeysim.model.distributions import KIND_CODES, kind_quantile, quantile_t
 from journeysim.model.scenario import Scenario
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals
+from journeysim.simulation.engines import progress
 from journeysim.simulation.engines.post_purchase import RepeatPurchases
 from journeysim.simulation.engines.protocol import EngineRun
 from journeysim.simulation.records import (
@@ -120,6 +121,7 @@ class VectorisedJourneyEngine:
         self._switch = np.vstack([compiled.switch, np.zeros((1, n_channels), dtype=bool)]).astype(np.intp) * cells
         self._has_switch = compiled.has_switch_friction
         self._touch_cost = compiled.touch_cost.reshape(-1).astype(np.float64)  # by cell
+        self._step_limit = progress.step_limit(compiled)  # rounds after which a journey must still move in time
         # Event columns are looked up by "event cell": cut for a touch, cut + 2 cells for the
         # purchase after it, 4 cells for an arrival, then the post-purchase events' cells.
         self._arrival_cell = 4 * cells
@@ -216,6 +218,8 @@ class VectorisedJourneyEngine:
                 channel[first[0]] = first[1]  # round 0 holds every customer, in arrival order
             cell = row * n_channels + channel
             when = now + self._delays(cell, rs.touch_uniforms(key, touch, rs.DELAY))
+            if touch >= self._step_limit and (when == now).any():  # no time passes: a loop at one instant never ends
+                raise self._stuck(row, channel, when == now, when, touch)
             inside = when < horizon
             if not inside.all():
                 out = np.flatnonzero(~inside)  # open: the next touch falls at or after the horizon
@@ -263,6 +267,13 @@ class VectorisedJourneyEngine:
                 previous, now = channel, when
             touch += 1
         return chunks, purchases
+
+    def _stuck(self, row: np.ndarray, channel: np.ndarray, stuck: np.ndarray, when: np.ndarray, touch: int) -> ConfigError:
+        """The error that stops a run where journeys still going after ``touch`` rounds take
+        touches without time passing (``stuck``)."""
+        first = int(np.flatnonzero(stuck)[0])
+        persona, stage = divmod(int(row[first]), self._n_stages)
+        return progress.journey_without_time(self.compiled, persona, stage, int(channel[first]), float(when[first]), touch, False)
 
     def _channel_choice(self, horizon: float) -> tuple[_ChannelChoice, int, int]:
         """(choice, rows per day, last day): with retargeting, rows of the day tables
