@@ -71,8 +71,9 @@ def solve(scenario: Scenario | CompiledScenario) -> ExactSolution:
 def _persona_chain(compiled: CompiledScenario, p: int) -> dict:
     """Absorbing chain of one persona on states (stage, channel of the previous touch).
 
-    The previous channel matters only for channel-switch friction; without it the states of a
-    stage behave alike and the results equal those of the plain stage chain.
+    The previous channel matters for channel-switch friction and the channel hand-off; without
+    them the states of a stage behave alike and the results equal those of the plain stage
+    chain.
     """
     n_stages = compiled.n_journey_stages
     n_channels = len(compiled.channels)
@@ -92,9 +93,12 @@ def _persona_chain(compiled: CompiledScenario, p: int) -> dict:
     touch_delay = np.zeros(n)  # expected delay of the next touch from each state
     # Per (state, channel): probability of the channel, advance, stay and next-state indices.
     moves = []
+    after = compiled.choice_probability_after  # the channel hand-off, if any
     for s in range(n_stages):
         for previous in range(previous_options):
             i = state(s, previous)
+            if after is not None:  # the choice depends on the previous channel (index 0: none yet)
+                weight = after[p, 0 if previous == n_channels else previous + 1, :n_stages]
             for c in np.flatnonzero(weight[s] > 0):
                 switched = previous < n_channels and compiled.switch[previous, c]
                 advance_cut, _, drop_cut = cuts[int(switched)]

@@ -139,6 +139,8 @@ class PersonaSchema:
     share: Optional[float] = None
     arrival_rate_per_day: Optional[float] = None
     affinity: Dict[str, float] = field(default_factory=dict)
+    # previous channel -> channel -> weight multiplying affinity for the next touch (1 if absent)
+    handoff: Dict[str, Dict[str, float]] = field(default_factory=dict)
     friction_sensitivity: float = 1.0
     patience_days: Optional[DurationDistributionSchema] = None
     order_value: DistributionSchema = MISSING

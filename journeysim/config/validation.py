@@ -288,6 +288,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
             check.add(f"{where}.affinity.{channel}", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
         else:
             check.number(f"{where}.affinity.{channel}", weight, 0.0)
+    handoff = _build_handoff(check, f"{where}.handoff", spec.get("handoff") or {}, channels)
     check.number(f"{where}.friction_sensitivity", spec["friction_sensitivity"], 0.0)
     order_value = check.distribution(f"{where}.order_value", spec["order_value"], money=True)
     patience = check.distribution(f"{where}.patience_days", spec.get("patience_days"))
@@ -313,6 +314,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
         share=spec.get("share"),
         arrival_rate_per_day=spec.get("arrival_rate_per_day"),
         affinity=MappingProxyType({c: float(w) for c, w in spec["affinity"].items()}),
+        handoff=handoff,
         friction_sensitivity=float(spec["friction_sensitivity"]),
         order_value=order_value,
         patience_days=patience,
@@ -321,6 +323,24 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
         loyalty=loyalty,
         advocacy=advocacy,
     )
+
+
+def _build_handoff(check: Collector, where: str, spec: Mapping[str, Any], channels: Mapping[str, Channel]) -> Mapping[str, Mapping[str, float]]:
+    """previous channel -> channel -> weight (>= 0) multiplying affinity after a touch there."""
+    handoff = {}
+    for previous, row in spec.items():
+        if previous not in channels:
+            check.add(f"{where}.{previous}", f"unknown channel {previous!r}; channels are {', '.join(channels)}")
+            continue
+        if not isinstance(row, Mapping):
+            check.add(f"{where}.{previous}", f"must map channels to weights, got {row!r}")
+            continue
+        for channel, weight in row.items():
+            if channel not in channels:
+                check.add(f"{where}.{previous}.{channel}", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
+            elif check.number(f"{where}.{previous}.{channel}", weight, 0.0):
+                handoff.setdefault(previous, {})[channel] = float(weight)
+    return MappingProxyType({k: MappingProxyType(v) for k, v in handoff.items()})
 
 
 def _check_arrivals(check: Collector, data: Mapping[str, Any], path: str) -> None:

@@ -50,6 +50,10 @@ class CompiledScenario:
     choice_probability: np.ndarray  # float64; sums to 1 over channels for journey stages
     choice_cumulative: np.ndarray  # float64; cumulative of choice_probability
     open_choice_cumulative: np.ndarray  # without closed touchpoints: repeat purchases reroute
+    # [persona, previous channel + 1, stage, channel] when some persona has a channel hand-off
+    # (index 0: no touch yet), else None: the choice given the channel of the previous touch.
+    choice_probability_after: np.ndarray | None
+    choice_cumulative_after: np.ndarray | None
     advance_cut: np.ndarray
     friction_cut: np.ndarray
     drop_cut: np.ndarray
@@ -90,7 +94,8 @@ class CompiledScenario:
 
     def retargeted_choice(self, days: int) -> np.ndarray | None:
         """Cumulative channel choice per day [day, persona, stage, channel] when paid media
-        retargets (weight x (1 + lift x exposure) at every stage after the first), else None."""
+        retargets (weight x (1 + lift x exposure) at every stage after the first), else None;
+        with a channel hand-off, [day, persona, previous channel + 1, stage, channel]."""
         budgets = {self.channels.index(n): b for n, b in self.scenario.budget.items() if b.retargeting_lift > 0}
         if not budgets:
             return None
@@ -99,16 +104,10 @@ class CompiledScenario:
         factor = np.ones((days, len(self.channels)))
         for c, budget in budgets.items():
             factor[:, c] = 1.0 + budget.retargeting_lift * daily_exposure(budget, days)
-        weights = np.repeat(self.choice_probability[None], days, axis=0)
-        weights[:, :, 1:, :] *= factor[:, None, None, :]
-        totals = weights.sum(axis=3, keepdims=True)
-        cumulative = np.cumsum(np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0), axis=3)
-        chosen = self.choice_probability > 0
-        for p in range(chosen.shape[0]):
-            for s in range(chosen.shape[1]):
-                if chosen[p, s].any():
-                    cumulative[:, p, s, np.flatnonzero(chosen[p, s])[-1]:] = 1.0
-        return cumulative
+        base = self.choice_probability if self.choice_probability_after is None else self.choice_probability_after
+        weights = np.repeat(base[None], days, axis=0)
+        weights[..., 1:, :] *= factor.reshape((days,) + (1,) * (base.ndim - 1) + (len(self.channels),))
+        return _choice(weights)[1]
 
     def cuts(self, switched: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(advance_cut, friction_cut, drop_cut, emotion) for plain or channel-switching touches."""
@@ -168,6 +167,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     if scenario.removal.policy == LOSE:
         cells = (probability, advance, friction_drop, drop, emotion, next_stage, delay_code, delay_params, delay_mean)
         _keep_closed_touchpoints(scenario, closed, *cells)
+    after = _after_previous(scenario, probability)
+    probability_after, cumulative_after = _choice(after) if after is not None else (None, None)
     probability, cumulative = _choice(probability)
     open_cumulative = _choice(open_weight)[1] if closed.any() else cumulative
     advance_cut = advance
@@ -189,6 +190,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         choice_probability=probability,
         choice_cumulative=cumulative,
         open_choice_cumulative=open_cumulative,
+        choice_probability_after=probability_after,
+        choice_cumulative_after=cumulative_after,
         advance_cut=advance_cut[0],
         friction_cut=friction_cut[0],
         drop_cut=drop_cut[0],
@@ -214,17 +217,34 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
 
 
 def _choice(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Channel choice probabilities and their cumulative from weights [persona, stage, channel]."""
-    totals = weight.sum(axis=2, keepdims=True)
+    """Channel choice probabilities and their cumulative from weights [..., channel]."""
+    totals = weight.sum(axis=-1, keepdims=True)
     probability = np.divide(weight, totals, out=np.zeros_like(weight), where=totals > 0)
-    cumulative = np.cumsum(probability, axis=2)
+    cumulative = np.cumsum(probability, axis=-1)
     # Guard the last chosen channel against round-off so any u < 1 finds a channel.
-    for p in range(weight.shape[0]):
-        for s in range(weight.shape[1]):
-            if (probability[p, s] > 0).any():
-                last = np.flatnonzero(probability[p, s] > 0)[-1]
-                cumulative[p, s, last:] = 1.0
+    rows = cumulative.reshape(-1, weight.shape[-1])
+    for row, chances in zip(rows, probability.reshape(-1, weight.shape[-1])):
+        chosen = np.flatnonzero(chances > 0)
+        if chosen.size:
+            row[chosen[-1]:] = 1.0
     return probability, cumulative
+
+
+def _after_previous(scenario: Scenario, weight: np.ndarray) -> np.ndarray | None:
+    """Choice weights [persona, previous channel + 1, stage, channel]: affinity times the
+    persona's hand-off weight from the previous channel (1 where none is given; index 0 is
+    the first touch). Where the hand-off leaves no channel at a stage, plain affinity applies."""
+    if not any(persona.handoff for persona in scenario.personas.values()):
+        return None
+    channels = scenario.channel_names
+    factor = np.ones((len(scenario.personas), len(channels) + 1, len(channels)))
+    for p, persona in enumerate(scenario.personas.values()):
+        for previous, row in persona.handoff.items():
+            for channel, value in row.items():
+                factor[p, channels.index(previous) + 1, channels.index(channel)] = value
+    after = weight[:, None, :, :] * factor[:, :, None, :]
+    empty = (after.sum(axis=-1, keepdims=True) == 0) & (weight.sum(axis=-1, keepdims=True)[:, None] > 0)
+    return np.where(empty, weight[:, None, :, :], after)
 
 
 def _keep_closed_touchpoints(scenario: Scenario, closed, weight, advance, friction_drop, drop, emotion, next_stage, delay_code, delay_params, delay_mean) -> None:

@@ -290,6 +290,9 @@ class Persona:
     )
     loyalty: Loyalty | None = None
     advocacy: Advocacy | None = None
+    # previous channel -> channel -> weight multiplying affinity for the next touch: the
+    # channel hand-off (social -> website more likely than social -> store). Empty: none.
+    handoff: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

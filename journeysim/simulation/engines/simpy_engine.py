@@ -93,7 +93,9 @@ class SimPyJourneyEngine:
         self.compiled = compiled
         scenario = compiled.scenario
         # Plain nested lists: scalar indexing into them is several times faster than numpy.
-        self._cumulative = compiled.choice_cumulative.tolist()
+        # With a channel hand-off, [persona][previous channel + 1][stage][channel].
+        self._handoff = compiled.choice_cumulative_after is not None
+        self._cumulative = (compiled.choice_cumulative_after if self._handoff else compiled.choice_cumulative).tolist()
         self._open_cumulative = compiled.open_choice_cumulative.tolist()  # repeat purchases
         self._closed = compiled.closed.tolist()  # [persona][stage][channel]: lost there, no queue
         # [switched][persona][stage][channel] -> (advance_cut, friction_cut, drop_cut, emotion)
@@ -112,9 +114,7 @@ class SimPyJourneyEngine:
         ]
         self._cost = compiled.cost_per_contact.tolist()
         self._touch_cost = compiled.touch_cost.tolist()  # [persona][stage][channel]
-        self._order_value = [
-            (int(code), *params) for code, params in zip(compiled.order_value_code.tolist(), compiled.order_value_params.tolist())
-        ]
+        self._order_value = [(int(code), *params) for code, params in zip(compiled.order_value_code.tolist(), compiled.order_value_params.tolist())]
         personas = [scenario.personas[name] for name in compiled.personas]
         channels = [scenario.channels[name] for name in compiled.channels]
         self._patience = [None if p.patience_days is None else _distribution_tuple(p.patience_days) for p in personas]
@@ -270,10 +270,9 @@ class SimPyJourneyEngine:
                 u_outcome = rs.touch_uniform(key, attempt, rs.OUTCOME)
             if attempt == 0 and first_channel != NONE:
                 next_channel = first_channel
-            elif self._cumulative_by_day is not None:
-                next_channel = bisect_right(self._cumulative_by_day[int(now)][persona][stage], u_channel)
-            else:
-                next_channel = bisect_right(cumulative[stage], u_channel)
+            else:  # retargeting: the choice of the day the customer decides on
+                table = cumulative if self._cumulative_by_day is None else self._cumulative_by_day[int(now)][persona]
+                next_channel = bisect_right((table[channel + 1] if self._handoff else table)[stage], u_channel)
             delay = scalar_quantile(*delays[stage][next_channel], u_delay)
             if now + delay >= horizon:
                 break  # open: the next touch falls beyond the horizon

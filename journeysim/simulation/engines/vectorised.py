@@ -106,6 +106,9 @@ class VectorisedJourneyEngine:
         cells = self._cells = n_personas * n_stages * n_channels
         # Tables indexed by row = persona * stages + stage and cell = row * channels + channel.
         self._choose = _ChannelChoice(compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels))
+        # With a channel hand-off the journey's choice rows are (persona, previous + 1, stage).
+        self._handoff = compiled.choice_cumulative_after is not None
+        self._choose_journey = _ChannelChoice(compiled.choice_cumulative_after.reshape(-1, n_channels)) if self._handoff else self._choose
         self._retargeted: dict[int, _ChannelChoice | None] = {}  # by days of the horizon
         self._delay_code = compiled.delay_code.reshape(-1)
         self._delay_params = [np.ascontiguousarray(compiled.delay_params[..., i].reshape(-1)) for i in range(3)]
@@ -210,10 +213,11 @@ class VectorisedJourneyEngine:
         touch = 0
         while customer.size:
             u = rs.touch_uniforms(key, touch, rs.CHANNEL)
+            choice_row = self._choice_row(row, previous) if self._handoff else row
             if rows_per_day:  # retargeting: the choice of the day the customer decides on
-                channel = choose(np.minimum(now.astype(np.intp), last_day) * rows_per_day + row, u)
+                channel = choose(np.minimum(now.astype(np.intp), last_day) * rows_per_day + choice_row, u)
             else:
-                channel = choose(row, u)
+                channel = choose(choice_row, u)
             if touch == 0 and first is not None:
                 channel[first[0]] = first[1]  # round 0 holds every customer, in arrival order
             cell = row * n_channels + channel
@@ -284,8 +288,15 @@ class VectorisedJourneyEngine:
             self._retargeted[days] = None if table is None else _ChannelChoice(table.reshape(-1, self._n_channels))
         choice = self._retargeted[days]
         if choice is None:
-            return self._choose, 0, 0
-        return choice, self._cells // self._n_channels, days - 1
+            return self._choose_journey, 0, 0
+        rows = self._cells // self._n_channels * ((self._n_channels + 1) if self._handoff else 1)
+        return choice, rows, days - 1
+
+    def _choice_row(self, row: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Rows (persona, previous channel + 1, stage) of the hand-off choice table, from rows
+        persona * stages + stage and the previous channel (NONE before the first touch)."""
+        persona, stage = np.divmod(row, self._n_stages)
+        return (persona * (self._n_channels + 1) + previous + 1) * self._n_stages + stage
 
     def _delays(self, cell: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Touch delays by inverse transform, the formulas of :func:`journeysim.model.distributions.quantile_table`
