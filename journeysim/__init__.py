@@ -35,6 +35,8 @@ EXPORTS = {
     "Distribution": "journeysim.model.distributions",
     "effective_friction": "journeysim.model.scenario",
     "ExactSolution": "journeysim.analysis.exact",
+    "fit_touch_log": "journeysim.analysis.fit_touches",
+    "fitted_scenario_data": "journeysim.studies.calibration",
     "friction_incrementality": "journeysim.studies.incrementality",
     "future_state": "journeysim.studies.comparison",
     "kpi_table": "journeysim.analysis.metrics",
@@ -44,6 +46,7 @@ EXPORTS = {
     "optimise_budget": "journeysim.studies.budget.optimiser",
     "Persona": "journeysim.model.scenario",
     "Problem": "journeysim.errors",
+    "read_journey_log": "journeysim.analysis.touch_logs",
     "ReplicationRunner": "journeysim.simulation.replications",
     "run_experiment": "journeysim.studies.experiment",
     "run_settings_from_dict": "journeysim.config",
@@ -63,7 +66,9 @@ SUBPACKAGES = ('model', 'config', 'analysis', 'simulation', 'studies', 'reportin
 
 if TYPE_CHECKING:
     from journeysim.analysis.exact import ExactSolution, solve
+    from journeysim.analysis.fit_touches import fit_touch_log
     from journeysim.analysis.metrics import kpi_table
+    from journeysim.analysis.touch_logs import read_journey_log
     from journeysim.config import (
         load_config,
         load_scenario,
@@ -87,6 +92,7 @@ if TYPE_CHECKING:
     from journeysim.studies.budget.by_channel import channel_comparison
     from journeysim.studies.budget.changes import cut_total, scale, shift
     from journeysim.studies.budget.optimiser import BudgetOptimisation, optimise_budget
+    from journeysim.studies.calibration import fitted_scenario_data
     from journeysim.studies.comparison import (
         Adaptive,
         Comparison,

@@ -44,3 +44,22 @@ class ConfigError(ValueError):
     def paths(self) -> list[str]:
         return [problem.path for problem in self.problems]
 
+
+class DataError(ConfigError):
+    """A data file is malformed: the message names the file, the line or column and the bad value.
+
+    ``DataError("transactions.csv", "cannot read '2024-13-45' as a date", line=17, column="date")``
+    reads ``transactions.csv: line 17, column date: cannot read '2024-13-45' as a date``. A
+    subclass of :class:`ConfigError`, so the command line reports it and exits with status 2.
+    ``line`` is 1-based with the header as line 1 (``where="row"`` for files without lines,
+    such as Parquet, numbers rows from 1).
+    """
+
+    def __init__(self, file: str, message: str, line: int | None = None, column: str | None = None, where: str = "line") -> None:
+        self.file, self.message, self.line, self.column, self.where = str(file), message, line, column, where
+        parts = ([f"{where} {line}"] if line is not None else []) + ([f"column {column}"] if column is not None else [])
+        super().__init__(Problem(f"{self.file}: {', '.join(parts)}" if parts else self.file, message))
+
+    def __reduce__(self):
+        # Exceptions are rebuilt from their arguments when they cross processes.
+        return (type(self), (self.file, self.message, self.line, self.column, self.where))

@@ -101,6 +101,7 @@ def _carry_over(folder: Path, staging: Path, keep_out: set[str]) -> None:
     that is still being written growing in both places), a user's own files. Other staging
     folders are left where they are."""
     pending = (folder / HYDRA_PENDING).is_dir()
+    keep_out = {name.split("/")[0] for name in keep_out}  # a result's subfolders go whole
     for entry in folder.iterdir():
         if entry.name in keep_out or entry.name.startswith(f".{folder.name}.partial-"):
             continue

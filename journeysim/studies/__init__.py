@@ -16,22 +16,32 @@ EXPORTS = {
     "AttributionStudy": "journeysim.studies.incrementality",
     "channel_incrementality": "journeysim.studies.incrementality",
     "channel_removal_changes": "journeysim.studies.removal",
+    "check_against_simulation": "journeysim.studies.calibration",
     "compare": "journeysim.studies.comparison",
     "Comparison": "journeysim.studies.comparison",
     "design_points": "journeysim.studies.design",
     "Experiment": "journeysim.studies.experiment",
+    "fitted_scenario_data": "journeysim.studies.calibration",
     "friction_incrementality": "journeysim.studies.incrementality",
     "friction_removal_changes": "journeysim.studies.removal",
     "future_state": "journeysim.studies.comparison",
+    "journey_measures": "journeysim.studies.calibration",
     "load_experiment": "journeysim.studies.experiment",
     "parse_parameter": "journeysim.studies.design",
     "run_experiment": "journeysim.studies.experiment",
     "ScenarioKpi": "journeysim.studies.design",
     "sensitivity_analysis": "journeysim.studies.design",
+    "simulated_touch_log": "journeysim.studies.calibration",
 }
 SUBPACKAGES = ('budget',)
 
 if TYPE_CHECKING:
+    from journeysim.studies.calibration import (
+        check_against_simulation,
+        fitted_scenario_data,
+        journey_measures,
+        simulated_touch_log,
+    )
     from journeysim.studies.comparison import (
         Adaptive,
         Comparison,

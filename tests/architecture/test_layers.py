@@ -47,14 +47,14 @@ def test_import_linter_contracts_hold():
 def test_the_contract_names_every_room_in_order():
     (layers,) = [c for c in contracts()["contracts"] if c["type"] == "layers"]
     named = [room.strip().removeprefix("journeysim.") for layer in layers["layers"] for room in layer.split("|")]
-    assert named == ["cli", "reporting", "studies", "simulation", "analysis", "config", "model", "errors", "outputs"]
+    assert named == ["cli", "reporting", "studies", "simulation", "analysis", "config", "model", "errors", "outputs", "datasets"]
     on_disk = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
     assert on_disk == sorted(ROOMS), "every room is a layer of the contract"
 
 
 def test_only_the_package_index_and_the_bottom_layer_sit_at_the_top():
     flat = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert flat == ["__init__.py", "_lazy.py", "errors.py", "outputs.py"]
+    assert flat == ["__init__.py", "_lazy.py", "datasets.py", "errors.py", "outputs.py"]
 
 
 def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 import journeysim as js
+from journeysim.analysis.fit_transactions import fit_repeat_buying, loyalty_fields
+from journeysim.datasets import load_cdnow_sample
 from journeysim.model.loyalty import (
     bgnbd_expected_repeats,
     bgnbd_probability_no_repeat,
@@ -58,18 +60,19 @@ def test_bgnbd_expected_repeats_and_no_repeat_share():
         assert abs(share - p0) <= Z99 * np.sqrt(p0 * (1 - p0) / n), (weeks, share, p0)
 
 
-def test_closed_form_matches_published_value():
-    # FHL (2005) report 1.45 expected repeat transactions for a new customer in 78 weeks... per
-    # their Figure; we check the formula against the numerical sum used for other settings.
-    loyalty = js.scenario_from_dict({
-        "name": "x", "stages": ["awareness", "purchase"], "arrival_rate_per_day": 1.0,
-        "channels": {"shop": {"sells": True}},
-        "touchpoints": {"awareness": {"shop": {"delay_days": FIXED(0), "advance": 1}}, "purchase": {"shop": {"delay_days": FIXED(0), "advance": 1}}},
-        "personas": {"b": {"share": 1.0, "affinity": {"shop": 1}, "order_value": FIXED(1),
-                           "loyalty": {"purchase_rate_per_day": R / ALPHA_DAYS, "rate_shape": R, "churn_probability": A / (A + B), "churn_concentration": A + B}}},
-    }).personas["b"].loyalty
-    for t in (30.0, 200.0, 500.0):
-        assert expected_repeats(t, loyalty) == pytest.approx(float(bgnbd_expected_repeats(t, R, ALPHA_DAYS, A, B)), rel=1e-9)
+def test_published_cdnow_parameters_carry_into_a_persona_in_days():
+    """FHL (2005) fitted CDNOW's first 39 weeks with r = 0.243, alpha = 4.414, a = 0.793 and
+    b = 2.426 (time in weeks). Fitting the shipped data gives them to every published digit;
+    written into a persona's loyalty (days: alpha x 7), the closed form the engines are
+    checked against gives the weekly model's expected repeats at 13, 39 and 78 weeks."""
+    fit = fit_repeat_buying(load_cdnow_sample(), "1997-09-30", n_boot=0).repeat_buying
+    assert [round(v, 3) for v in (fit.r, fit.alpha, fit.a, fit.b)] == [0.243, 4.414, 0.793, 2.426]
+    scenario, _ = instant_buyers(loyalty_fields(fit), 1)
+    loyalty = scenario.personas["buyer"].loyalty
+    for weeks in (13, 39, 78):
+        assert expected_repeats(7.0 * weeks, loyalty) == pytest.approx(float(fit.expected_repeats(weeks)), rel=1e-9)
+    # The module's constants are the published parameters in days.
+    assert (R, ALPHA_DAYS / 7, A, B) == pytest.approx((fit.r, fit.alpha, fit.a, fit.b), rel=2e-3)
 
 
 def test_homogeneous_process_matches_numerical_expectation():
