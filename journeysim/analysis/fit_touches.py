@@ -28,12 +28,14 @@ resample reweights whole customers: :func:`fit_touch_log`'s ``bootstrap``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from journeysim.analysis.fit_arrivals import arrival_periods
 from journeysim.analysis.fit_choices import handoff_weights, luce_weights
 from journeysim.analysis.fit_distributions import fit_distribution, spec_mean
 from journeysim.analysis.touch_arrays import (
@@ -44,6 +46,7 @@ from journeysim.analysis.touch_arrays import (
     LogArrays,
     log_arrays,
 )
+from journeysim.model.distributions import Distribution
 
 EM_ITERATIONS = 200
 
@@ -60,7 +63,8 @@ class TouchLogFit:
     gives each persona's log-likelihood gain, parameters and AIC change); ``first_touches``:
     persona, channel, customers, share (of the channel's first touches); ``delays``: persona, stage,
     channel, samples, family, spec, mean; ``arrivals``: persona, customers,
-    rate_per_day; ``order_values``: persona, purchases, family, spec, mean; ``notes``: what
+    rate_per_day (the base rate); ``calendar``: persona, from_day, to_day, multiplier of
+    the periods whose arrivals differ from it; ``order_values``: persona, purchases, family, spec, mean; ``notes``: what
     was fixed rather than fitted, and what the data did not show.
     """
 
@@ -72,6 +76,7 @@ class TouchLogFit:
     first_touches: pd.DataFrame
     delays: pd.DataFrame
     arrivals: pd.DataFrame
+    calendar: pd.DataFrame
     order_values: pd.DataFrame
     diagnostics: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
@@ -94,11 +99,12 @@ def fit_touch_log(
     families = dict(zip(zip(delays["persona"], delays["stage"], delays["channel"]), delays["family"]))
     order_families = dict(zip(values["persona"], values["family"]))
     handoff_rows = {row.persona: row.rows for row in point["handoff_rows"].itertuples(index=False)}
+    periods = dict(zip(point["arrivals"]["persona"], point["arrivals"]["periods"]))
     rng = np.random.default_rng(seed)
     resamples = []
     for _ in range(bootstrap):
         weights = rng.multinomial(prepared.n_customers, np.full(prepared.n_customers, 1.0 / prepared.n_customers)).astype(np.float64)
-        resamples.append(_estimate(prepared, weights, families, order_families, handoff_rows))
+        resamples.append(_estimate(prepared, weights, families, order_families, handoff_rows, periods))
     tables = {name: _percentiles(name, point[name], [r[name] for r in resamples], confidence) for name in _KEYS}
     for name in ("touchpoints", "delays"):
         tables[name]["stage"] = [stages[i] for i in tables[name]["stage"]]
@@ -116,6 +122,7 @@ _KEYS = {
     "first_touches": (["persona", "channel"], []),
     "delays": (["persona", "stage", "channel"], ["mean"]),
     "arrivals": (["persona"], ["rate_per_day"]),
+    "calendar": (["persona", "period"], ["multiplier"]),
     "order_values": (["persona"], ["mean"]),
     "diagnostics": (["persona"], []),
 }
@@ -146,6 +153,7 @@ def _estimate(
     families: Mapping[tuple, str] | None = None,
     order_families: Mapping[str, str] | None = None,
     handoff_rows: Mapping[str, np.ndarray] | None = None,
+    periods: Mapping[str, list] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table for one weighting of the customers (all 1: the point estimate)."""
     point = families is None  # a resample needs only the estimates, not targets and diagnostics
@@ -154,6 +162,7 @@ def _estimate(
     probabilities = _outcome_probabilities(prep, weight, len(prep.personas) * n_stages * n_channels)
     affinity, handoff, handoff_test = _choices(prep, weight, n_stages, handoff_rows)
     delays = _delays(prep, weight, families)
+    arrivals, calendar = _arrivals(prep, customer_weight, delays, affinity, None if point else periods)
     return {
         "touchpoints": _touchpoint_table(prep, probabilities, n_stages, targets=point),
         "affinity": affinity,
@@ -162,7 +171,8 @@ def _estimate(
         "first_touches": _first_touches(prep) if point else pd.DataFrame(),
         "handoff_rows": handoff_test.loc[handoff_test["used"], ["persona", "rows"]] if point else pd.DataFrame(),
         "delays": delays,
-        "arrivals": _arrivals(prep, customer_weight, delays, affinity),
+        "arrivals": arrivals,
+        "calendar": calendar,
         "order_values": _order_values(prep, customer_weight, order_families),
         "diagnostics": _diagnostics(prep, weight) if point else pd.DataFrame(),
     }
@@ -284,21 +294,63 @@ def _delays(prep: LogArrays, weight: np.ndarray, families: Mapping[tuple, str] |
     return pd.DataFrame(rows, columns=["persona", "stage", "channel", "samples", "family", "spec", "mean"])
 
 
-def _arrivals(prep: LogArrays, customer_weight: np.ndarray, delays: pd.DataFrame, affinity: pd.DataFrame) -> pd.DataFrame:
-    """Arrivals per day of each persona: customers whose first touch is at the first stage,
-    over the data's span less the mean time from arrival to that first touch (taken from the
-    persona's first-stage delays, weighted by its channel choice there: the first wait itself
-    is not in the data)."""
-    rows = []
+def _arrivals(prep: LogArrays, customer_weight: np.ndarray, delays: pd.DataFrame, affinity: pd.DataFrame,
+              periods: Mapping[str, list] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(arrivals, calendar) per persona from the customers whose first touch is at the first
+    stage, counted by day. The days before 99 % of first waits are over (the wait before a
+    first touch is not in the data: the persona's first-stage delays stand for it) fill up
+    and are left out, as is the last part-day. The days are split into
+    periods of constant rate (:func:`~journeysim.analysis.fit_arrivals.arrival_periods`;
+    ``periods`` fixes them, for a resample): the usual ones (:func:`_usual_periods`) give the
+    base rate, the others are calendar multipliers of it, moved back by ``lead`` to arrival
+    time."""
+    rows, calendar = [], []
+    days = max(int(np.floor(prep.end_days - prep.start_days)), 1)
     for p, persona in enumerate(prep.personas):
         entering = (prep.customer_persona == p) & prep.first_at_entry
         first_stage = delays.loc[(delays["persona"] == persona) & (delays["stage"] == 0)]
         weights = affinity.set_index(["persona", "channel"])["weight"].reindex(list(zip(first_stage["persona"], first_stage["channel"]))).to_numpy()
         lead = float(np.average(first_stage["mean"], weights=weights)) if len(first_stage) and np.nansum(weights) > 0 else 0.0
-        span = max(prep.end_days - prep.start_days - lead, 1e-9)
-        customers = float(customer_weight[entering].sum())
-        rows.append({"persona": persona, "customers": customers, "rate_per_day": customers / span, "entry_lead_days": lead})
-    return pd.DataFrame(rows, columns=["persona", "customers", "rate_per_day", "entry_lead_days"])
+        day = np.floor(prep.first_time[entering] - prep.start_days).astype(np.int64)
+        counts = np.bincount(np.clip(day, 0, days), weights=customer_weight[entering], minlength=days + 1)[:days]
+        skip = min(int(np.ceil(_filled_by(first_stage))), days // 4)
+        found = periods[persona] if periods is not None else [(a + skip, b + skip) for a, b, _ in arrival_periods(counts[skip:])]
+        totals = [counts[a:b].sum() for a, b in found]
+        usual = _usual_periods(found, totals)
+        rate = sum(totals[i] for i in usual) / sum(found[i][1] - found[i][0] for i in usual)
+        rows.append({"persona": persona, "customers": float(customer_weight[entering].sum()), "rate_per_day": rate,
+                     "entry_lead_days": lead, "periods": found})
+        for index, ((a, b), total) in enumerate(zip(found, totals)):
+            if index not in usual:
+                calendar.append({"persona": persona, "period": index, "from_day": max(a - lead, 0.0), "to_day": b - lead if b < days else prep.end_days - prep.start_days,
+                                 "multiplier": total / (b - a) / rate if rate > 0 else 0.0, "customers": total})
+    return (pd.DataFrame(rows, columns=["persona", "customers", "rate_per_day", "entry_lead_days", "periods"]),
+            pd.DataFrame(calendar, columns=["persona", "period", "from_day", "to_day", "multiplier", "customers"]))
+
+
+def _usual_periods(periods: list[tuple[int, int]], totals: list[float], z: float = 3.0) -> set[int]:
+    """The periods at the usual rate: the one holding the median day, among the periods with
+    at least a tenth of the highest rate (a stretch with next to no arrivals is a pause, not
+    the usual), and every other whose rate is within ``z`` standard errors of it (Poisson:
+    rate / days each), pooled into the base rate."""
+    lengths = [b - a for a, b in periods]
+    rates = [total / length for total, length in zip(totals, lengths)]
+    candidates = sorted((i for i in range(len(periods)) if rates[i] >= 0.1 * max(rates)), key=lambda i: rates[i])
+    days = np.cumsum([lengths[i] for i in candidates])
+    base = candidates[int(np.searchsorted(days, days[-1] / 2))]
+    usual = {base}
+    for i in range(len(periods)):
+        if i != base and abs(rates[i] - rates[base]) <= z * math.sqrt(rates[i] / lengths[i] + rates[base] / lengths[base]):
+            usual.add(i)
+    return usual
+
+
+def _filled_by(first_stage: pd.DataFrame, share: float = 0.99) -> float:
+    """Days after which ``share`` of any first-stage wait is over: the largest such quantile
+    of the persona's first-stage delays."""
+    quantiles = [float(Distribution.from_parameters(spec["dist"], {k: v for k, v in spec.items() if k != "dist"}).quantile(share))
+                 for spec in first_stage["spec"]]
+    return max(quantiles, default=0.0)
 
 
 def _order_values(prep: LogArrays, customer_weight: np.ndarray, families: Mapping[str, str] | None) -> pd.DataFrame:

@@ -12,7 +12,8 @@ scenario journeysim runs, and that scenario re-simulated against the data it cam
   data put them. The base map holds, per touchpoint, the estimate of the persona with the
   most touches there (it is what a persona added later would start from);
 - ``target`` where most advances from a touchpoint skip to a later stage than the next;
-- affinity, arrival rate per day and order value per persona, and a channel hand-off for the
+- affinity, arrival rate per day (the base rate) and order value per persona, a calendar
+  entry per period whose arrivals differ from it, and a channel hand-off for the
   personas whose choices show one (by AIC: see :func:`journeysim.analysis.fit_touches.fit_touch_log`);
   friction sensitivity 1 and no channel-switch friction (fixed: the log cannot separate them).
 """
@@ -80,9 +81,16 @@ def fitted_scenario_data(
             "order_value": dict(values[persona]) if persona in values.index else {"dist": "fixed", "value": 0.0},
             "touchpoints": own,
         }
+    calendar = [
+        {"name": f"fitted period {row.period + 1} of {row.persona}", "from_day": round(float(row.from_day), 3), "to_day": round(float(row.to_day), 3),
+         "multiplier": round(float(row.multiplier), PROBABILITY_DIGITS), "personas": [row.persona]}
+        for row in fit.calendar.itertuples(index=False)
+        if row.to_day > row.from_day
+    ]
     return {
         "name": name,
         "description": description or "Fitted to a touch log by journeysim-fit",
+        **({"calendar": calendar} if calendar else {}),
         "stages": stages,
         "purchase_stage": purchase,
         "channel_switch": {"friction": 0.0},
@@ -142,6 +150,8 @@ def parameter_table(fit: TouchLogFit, scenario_data: Mapping[str, Any]) -> pd.Da
         rows.append(_row(f"personas.{r.persona}.handoff.{r.previous}.{r.channel}", r.weight, r, "weight", r.choices))
     for r in fit.arrivals.itertuples(index=False):
         rows.append(_row(f"personas.{r.persona}.arrival_rate_per_day", r.rate_per_day, r, "rate_per_day", r.customers))
+    for index, r in enumerate(fit.calendar.itertuples(index=False)):
+        rows.append(_row(f"calendar[{index}].multiplier ({r.persona}, days {r.from_day:.0f}-{r.to_day:.0f})", r.multiplier, r, "multiplier", r.customers))
     for r in fit.order_values.itertuples(index=False):
         for key, value in r.spec.items():
             if key != "dist":

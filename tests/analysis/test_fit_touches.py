@@ -188,9 +188,14 @@ def test_every_fitted_touchpoint_and_rate_is_near_the_truth(round_trip):
             assert delays.loc[key, "mean"] == pytest.approx(truth["mean"], rel=0.15), key
     shortcut = table.loc[("planner", "discover", "search")]
     assert shortcut["target"] == "decide" and shortcut["target_share"] == 1.0
+    # Arrivals stopped at day 60 of 150: the base rate is the rate while they came, and a
+    # calendar period after it multiplies it by about 0.
     rates = fit.arrivals.set_index("persona")["rate_per_day"]
     for persona in scenario.personas:
-        assert rates[persona] == pytest.approx(scenario.arrival_rate(persona) * 60 / 150, rel=0.1)
+        assert rates[persona] == pytest.approx(scenario.arrival_rate(persona), rel=0.05)
+        mine = fit.calendar.loc[fit.calendar["persona"] == persona]
+        quiet = mine.loc[(mine["from_day"] <= 100) & (mine["to_day"] > 100)]
+        assert len(quiet) == 1 and quiet["multiplier"].item() < 0.01 and mine["from_day"].min() == pytest.approx(60, abs=2.5)
 
 
 @pytest.mark.statistical
