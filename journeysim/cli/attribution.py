@@ -13,12 +13,13 @@ from typing import Sequence
 
 import numpy as np
 
+from journeysim.analysis.path_files import write_path_table
+from journeysim.cli.arguments import whole_number
+from journeysim.config import with_changes
+from journeysim.errors import ConfigError, Problem
 from journeysim.studies.incrementality import DEFAULT_HORIZON_DAYS, attribution_vs_truth
 
 EXIT_INVALID = 2  # as for any invalid configuration
-from journeysim.analysis.path_files import write_path_table
-from journeysim.config import with_changes
-from journeysim.errors import ConfigError, Problem
 
 
 def _positive(kind: type, name: str):
@@ -34,16 +35,6 @@ def _positive(kind: type, name: str):
     return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {text!r}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="journeysim-attribution",
@@ -52,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="retail_omnichannel", help="scenario name (configs/scenario/NAME.yaml) or a YAML file")
     parser.add_argument("--out", required=True, help="folder for the tables and the figure")
     parser.add_argument("--replications", type=_positive(int, "replications"), default=10)
-    parser.add_argument("--seed", type=_seed, default=0)
+    parser.add_argument("--seed", type=whole_number("seed"), default=0)
     parser.add_argument("--horizon-days", type=_positive(float, "horizon-days"), default=DEFAULT_HORIZON_DAYS)
     parser.add_argument("--arrival-days", type=_positive(float, "arrival-days"), default=None,
                         help="arrivals over [0, arrival-days); default: two thirds of the horizon")

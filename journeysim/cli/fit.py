@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from journeysim.cli.arguments import whole_number
 from journeysim.errors import ConfigError, Problem
 
 EXIT_INVALID = 2
@@ -30,16 +31,6 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep or not ours.strip() or not theirs.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return ours.strip(), theirs.strip()
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,9 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="map a column of yours to ours: customer_id=user_pseudo_id (every file), touches.customer_id=user_pseudo_id (one file); repeatable")
     parser.add_argument("--channel-mode", action="append", type=_pair, default=[], metavar="CHANNEL=MODE", help="online or offline (default online); repeatable")
     parser.add_argument("--name", default=FITTED_NAME, help="the scenario's name (default: %(default)s)")
-    parser.add_argument("--bootstrap", type=_count, default=200, help="bootstrap resamples of customers for the intervals (default: %(default)s)")
-    parser.add_argument("--replications", type=_count, default=20, help="re-simulations of the fitted scenario for the report's bands (default: %(default)s; 0: none)")
-    parser.add_argument("--seed", type=_count, default=0)
+    parser.add_argument("--bootstrap", type=whole_number("--bootstrap"), default=200, help="bootstrap resamples of customers for the intervals (default: %(default)s)")
+    parser.add_argument("--replications", type=whole_number("--replications"), default=20, help="re-simulations of the fitted scenario for the report's bands (default: %(default)s; 0: none)")
+    parser.add_argument("--seed", type=whole_number("--seed"), default=0)
     return parser
 
 
