@@ -61,6 +61,8 @@ EXPORTS = {
     "solve": "journeysim.analysis.exact",
     "Touchpoint": "journeysim.model.scenario",
     "with_changes": "journeysim.config",
+    "fit": "journeysim.studies.fitting",
+    "Calibration": "journeysim.studies.fitting",
 }
 SUBPACKAGES = ('model', 'config', 'analysis', 'simulation', 'studies', 'reporting', 'cli')
 
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
         future_state,
     )
     from journeysim.studies.experiment import load_experiment, run_experiment
+    from journeysim.studies.fitting import Calibration, fit
     from journeysim.studies.incrementality import (
         AttributionStudy,
         attribution_vs_truth,

@@ -32,6 +32,8 @@ EXPORTS = {
     "ScenarioKpi": "journeysim.studies.design",
     "sensitivity_analysis": "journeysim.studies.design",
     "simulated_touch_log": "journeysim.studies.calibration",
+    "fit": "journeysim.studies.fitting",
+    "Calibration": "journeysim.studies.fitting",
 }
 SUBPACKAGES = ('budget',)
 
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
         load_experiment,
         run_experiment,
     )
+    from journeysim.studies.fitting import Calibration, fit
     from journeysim.studies.incrementality import (
         AttributionStudy,
         attribution_vs_truth,
