@@ -5,7 +5,9 @@ user's columns to ours, checks the columns a fit needs are there and parses each
 
 - ``ID``: an identifier, kept as text (``00042`` stays ``00042``);
 - ``TIME``: dates and times (parsed by pandas, time zones converted to UTC) or numbers
-  meaning days; whole numbers written ``yyyymmdd`` (``19970101``) are read as dates;
+  meaning days; whole numbers written ``yyyymmdd`` (``19970101``) are read as dates, and
+  whole numbers above 1e9, 1e11 or 1e14 as Unix time in seconds, milliseconds or
+  microseconds (GA4's ``event_timestamp``);
 - ``NUMBER``: a finite number >= 0;
 - ``TEXT``: text.
 
@@ -171,7 +173,34 @@ def _times(values: pd.Series, missing: pd.Series, *, file: str, column: str, whe
     if wrong.any():
         line = int(wrong.idxmax())
         raise DataError(file, f"times in days must be finite numbers >= 0, got {values[line]!r}", line=line, column=column, where=where)
+    try:
+        unit = _epoch_unit(present)
+    except ValueError:
+        line = int(present.idxmax())
+        raise DataError(file, f"cannot read '{values[line]}' as days (that is over 270,000 years) nor, beside {present.min():.0f}, "
+                        "as Unix time in seconds, milliseconds or microseconds", line=line, column=column, where=where) from None
+    if unit is not None:  # Unix time (GA4's event_timestamp is microseconds), not days
+        return pd.to_datetime(numbers.where(~missing).round(), unit=unit)
     return numbers.astype(float)
+
+
+# Unix times of the years 2001-2286 in seconds, milliseconds or microseconds start above
+# these; a count of days never does (1e8 days are 270,000 years).
+EPOCH_UNITS = ((1e14, "us"), (1e11, "ms"), (1e9, "s"))
+
+
+def _epoch_unit(numbers: pd.Series) -> str | None:
+    """``us``, ``ms`` or ``s`` when whole numbers are Unix times (all above 1e9, 1e11 or 1e14),
+    else None (days)."""
+    values = numbers.to_numpy(dtype=float)
+    if values.size == 0 or not np.all(values == np.round(values)):
+        return None
+    for floor, unit in EPOCH_UNITS:
+        if values.min() >= floor:
+            return unit
+    if values.max() >= 1e8:
+        raise ValueError  # handled by the caller's message
+    return None
 
 
 def _first_is_number(values: pd.Series, missing: pd.Series) -> bool:

@@ -9,10 +9,12 @@ next event, exactly as the engines write it:
   as ``backward`` in the diagnostics, since journeys do not go back);
 - nothing follows: **lost**, unless the data end before the next touch would have come. A
   last touch ``g`` days before the end of the data is dropped with probability
-  ``d / (d + (1 - d) S(g))``, where ``S`` is the persona's survival of the time to the next
-  touch from that stage (its empirical distribution of observed gaps). The outcome
-  probabilities are the maximum-likelihood estimates under that censoring, found by EM;
-  journeys still running at the end are open, not lost (the engines' rule).
+  ``d / (d + a S_a(g) + s S_s(g))``, where ``S_a`` and ``S_s`` are the persona's survival of
+  the wait to the next touch after an advance (none at the purchase stage: an advance
+  there is a sale) and after a stay, at that stage (empirical, from touches early enough
+  that their next touch shows whatever its wait). The outcome probabilities are the
+  maximum-likelihood estimates under that censoring, found by EM; journeys still running at
+  the end are open, not lost (the engines' rule).
 - a last touch with a ``reason`` (``payment_failed``...) is a loss to **friction**. Without a
   ``reason`` column friction and drop cannot be told apart: friction is fixed at 0 and every
   loss is a drop (the fit's notes say so).
@@ -193,13 +195,15 @@ def _outcome_probabilities(prep: LogArrays, weight: np.ndarray, n_cells: int) ->
     drop = counts[:, LAST] / safe
     advance, stay = advanced / safe, stayed / safe
     for _ in range(EM_ITERATIONS):
-        going_on = (advance + stay)[last_cell] * survival
-        denominator = drop[last_cell] + going_on
+        # A last touch was a drop, or went on (advanced or stayed) to a touch after the end.
+        went_advance, went_stay = advance[last_cell] * survival[0], stay[last_cell] * survival[1]
+        denominator = drop[last_cell] + went_advance + went_stay
         dropped = np.divide(drop[last_cell], denominator, out=np.ones_like(denominator), where=denominator > 0)
-        open_weight = np.bincount(last_cell, weights=last_weight * (1 - dropped), minlength=n_cells)
-        share = np.divide(advance, advance + stay, out=np.full(n_cells, 0.5), where=advance + stay > 0)
+        as_advance = np.divide(went_advance, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+        as_stay = np.divide(went_stay, denominator, out=np.zeros_like(denominator), where=denominator > 0)
         new_drop = np.bincount(last_cell, weights=last_weight * dropped, minlength=n_cells) / safe
-        new_advance, new_stay = (advanced + open_weight * share) / safe, (stayed + open_weight * (1 - share)) / safe
+        new_advance = (advanced + np.bincount(last_cell, weights=last_weight * as_advance, minlength=n_cells)) / safe
+        new_stay = (stayed + np.bincount(last_cell, weights=last_weight * as_stay, minlength=n_cells)) / safe
         change = max(np.abs(new_drop - drop).max(initial=0), np.abs(new_advance - advance).max(initial=0))
         drop, advance, stay = new_drop, new_advance, new_stay
         if change < 1e-12:
@@ -380,8 +384,8 @@ def _first_touches(prep: LogArrays) -> pd.DataFrame:
 
 
 def _diagnostics(prep: LogArrays, weight: np.ndarray) -> pd.DataFrame:
-    """Per persona: touches, customers, touches that went back a stage (counted as stay),
-    last touches and how many of them the data's end may have cut short."""
+    """Per persona: touches, touches that went back a stage (counted as stay) and last
+    touches."""
     rows = []
     last = prep.outcome == LAST
     for p, persona in enumerate(prep.personas):
@@ -391,15 +395,8 @@ def _diagnostics(prep: LogArrays, weight: np.ndarray) -> pd.DataFrame:
             "touches": float(weight[mine].sum()),
             "backward_touches": float(weight[mine & prep.backward].sum()),
             "last_touches": float(weight[mine & last].sum()),
-            "expected_open": float((weight[mine & last] * _open_share(prep, mine)).sum()) if (mine & last).any() else 0.0,
         })
     return pd.DataFrame(rows)
-
-
-def _open_share(prep: LogArrays, mine: np.ndarray) -> np.ndarray:
-    """The survival probability of the next gap of each of the persona's last touches."""
-    last = np.flatnonzero(prep.outcome == LAST)
-    return prep.survival[mine[last]]
 
 
 def _notes(prep: LogArrays, point: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -413,6 +410,11 @@ def _notes(prep: LogArrays, point: Mapping[str, pd.DataFrame]) -> list[str]:
     backward = point["diagnostics"]["backward_touches"].sum()
     if backward:
         notes.append(f"{backward:,.0f} touches came after a touch at a later stage; they count as staying at the later stage")
+    survival = prep.survival
+    cut = float(((survival[0] > 0) | (survival[1] > 0)).mean()) if survival.shape[1] else 0.0
+    if cut > 0.2:
+        notes.append(f"{cut:.0%} of the journeys that went quiet did so close enough to the end of the log that they may still be "
+                     "running: where they go rests on the waits seen in the log; a log several times longer than its longest waits fits better")
     if point["order_values"].empty:
         notes.append("no purchase values: order values are not fitted")
     return notes

@@ -46,7 +46,7 @@ class LogArrays:
     end_days: float
     has_reason: bool
     n_stages: int
-    survival: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per last touch (see survival_of_next_gap)
+    survival: np.ndarray = field(default_factory=lambda: np.zeros((2, 0)))  # [advanced, stayed] per last touch (see survival_of_next_gap)
     layout: dict[str, np.ndarray] = field(default_factory=dict)  # index arrays every resample reuses (see layout_of)
 
 
@@ -157,17 +157,26 @@ def layout_of(prep: LogArrays) -> dict[str, np.ndarray]:
 
 
 def survival_of_next_gap(prep: LogArrays) -> np.ndarray:
-    """For each last touch: the probability that the next touch (had there been one) comes
-    later than the end of the data, from the persona's observed gaps after touches at that
-    stage (the empirical survival function)."""
+    """For each last touch, [how it goes on, last touch]: the probability that the next touch,
+    had there been one, would come after the end of the data, if the touch advanced (row 0)
+    or stayed (row 1). Each is the empirical survival of the persona's waits after touches
+    at that stage that advanced (to a later stage: a purchase-stage advance is a sale, with
+    no next touch) or stayed, counting only touches early enough (by the end less the
+    99.5th percentile of all waits) that their next touch shows in the log whatever its
+    wait: later ones would favour short waits."""
     last = np.flatnonzero(prep.outcome == LAST)
-    survival = np.zeros(last.size)
+    survival = np.zeros((2, last.size))
     same_next = np.append(prep.customer[1:] == prep.customer[:-1], False)
     gap_after = np.append(prep.gap_before[1:], np.nan)
+    observed = gap_after[same_next]
+    longest = float(np.quantile(observed, 0.995)) if observed.size else 0.0
+    early = same_next & (prep.gap_to_end >= longest)
     group = prep.persona * prep.n_stages + prep.stage
+    how = (prep.next_stage >= 0, (prep.outcome == STAY) | prep.backward)  # advanced to a later stage; stayed
     for key in np.unique(group[last]):
-        gaps = np.sort(gap_after[same_next & (group == key)])
         mine = group[last] == key
-        if gaps.size:
-            survival[mine] = 1.0 - np.searchsorted(gaps, prep.gap_to_end[last][mine], side="right") / gaps.size
+        for row, went in enumerate(how):
+            gaps = np.sort(gap_after[early & went & (group == key)])
+            if gaps.size:
+                survival[row, mine] = 1.0 - np.searchsorted(gaps, prep.gap_to_end[last][mine], side="right") / gaps.size
     return survival

@@ -61,7 +61,8 @@ def read_journey_log(
     label = table.attrs["source"]
     event = table["event"].fillna("touch").astype(str) if "event" in table else pd.Series("touch", index=table.index)
     is_purchase = event.isin(list(purchase_events))
-    stage = _stages(table, event, is_purchase, stages, events, label)
+    theirs = dict(columns or {})
+    stage = _stages(table, event, is_purchase, stages, events, label, theirs)
     time = table["timestamp"]
     if pd.api.types.is_datetime64_any_dtype(time):
         start = time.min()
@@ -78,12 +79,13 @@ def read_journey_log(
         "value": table["value"].to_numpy(np.float64) if "value" in table else np.nan,
         "reason": table["reason"].fillna("").astype(str) if "reason" in table else "",
     }, index=table.index)
-    _check_one_persona_per_customer(frame, table)
+    _check_one_persona_per_customer(frame, table, theirs.get("persona", "persona"))
     frame = _with_purchase_touches(frame, stages[-1])
     return JourneyLog(frame=frame, start=start, end_days=float(frame["time_days"].max()), stages=tuple(stages))
 
 
-def _stages(table: pd.DataFrame, event: pd.Series, is_purchase: pd.Series, stages: Sequence[str], events: Mapping[str, str] | None, label: str) -> pd.Series:
+def _stages(table: pd.DataFrame, event: pd.Series, is_purchase: pd.Series, stages: Sequence[str], events: Mapping[str, str] | None, label: str,
+            theirs: Mapping[str, str]) -> pd.Series:
     """Each row's stage: its ``stage`` column, else its event through ``events``; a purchase
     is at the purchase stage."""
     known = set(stages)
@@ -97,25 +99,26 @@ def _stages(table: pd.DataFrame, event: pd.Series, is_purchase: pd.Series, stage
     missing = stage.isna()
     if missing.any():
         line = missing.idxmax()
-        raise error_at(table, line, f"event {event[line]!r} has no stage: add it to the event mapping (it maps {', '.join(sorted(events or {})) or 'nothing'})", column="event")
+        raise error_at(table, line, f"event {event[line]!r} has no stage: add it to the event mapping (it maps {', '.join(sorted(events or {})) or 'nothing'})",
+                       column=theirs.get("event", "event"))
     bad = ~stage.isin(list(stages))
     if bad.any():
         line = bad.idxmax()
-        raise error_at(table, line, f"unknown stage {stage[line]!r}; the journey's stages are {', '.join(stages)}", column="stage")
+        raise error_at(table, line, f"unknown stage {stage[line]!r}; the journey's stages are {', '.join(stages)}", column=theirs.get("stage", "stage"))
     return stage.astype(str)
 
 
-def _check_one_persona_per_customer(frame: pd.DataFrame, table: pd.DataFrame) -> None:
+def _check_one_persona_per_customer(frame: pd.DataFrame, table: pd.DataFrame, column: str) -> None:
     counts = frame.groupby("customer_id")["persona"].nunique()
     if (counts > 1).any():
         customer = counts.index[counts > 1][0]
         line = frame.index[(frame["customer_id"] == customer).to_numpy()][1]
-        raise error_at(table, line, f"customer {customer!r} appears in several personas ({', '.join(sorted(frame.loc[frame['customer_id'] == customer, 'persona'].unique()))}); a customer belongs to one", column="persona")
+        raise error_at(table, line, f"customer {customer!r} appears in several personas ({', '.join(sorted(frame.loc[frame['customer_id'] == customer, 'persona'].unique()))}); a customer belongs to one", column=column)
 
 
 def _with_purchase_touches(frame: pd.DataFrame, purchase_stage: str) -> pd.DataFrame:
-    """A purchase-stage touch at each purchase that has none at the same instant (same
-    customer, time and channel), placed just before the purchase."""
+    """A purchase-stage touch, on the purchase's channel, at each purchase that has none at the
+    same instant (same customer and time), placed just before the purchase."""
     purchases = frame.loc[frame["event"] == "purchase"]
     touches = frame.loc[(frame["event"] == "touch") & (frame["stage"] == purchase_stage), ["customer_id", "time_days"]]
     present = pd.MultiIndex.from_frame(touches)

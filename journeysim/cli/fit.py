@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not (args.touches or args.transactions or args.spend):
             raise ConfigError(Problem("journeysim-fit", "give data to fit: --touches, --transactions and/or --spend"))
+        out = Path(args.out).resolve()
+        if out == Path.cwd().resolve() or out in Path.cwd().resolve().parents:
+            raise ConfigError(Problem("--out", f"must be a folder of its own, not {args.out!r}: journeysim-fit replaces it whole, and it holds the current folder"))
         written = fit_command(args)
     except ConfigError as error:
         print(f"journeysim-fit: {error.render()}", file=sys.stderr)

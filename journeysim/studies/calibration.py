@@ -261,23 +261,32 @@ def check_against_simulation(observed: pd.DataFrame, scenario: Scenario, horizon
 # ---------------------------------------------------------------- repeat buying and media on top
 
 
-def with_repeat_buying(data: dict[str, Any], fit: RepeatBuyingFit) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Every persona of ``data`` gets the fitted loyalty (BG/NBD) and, when the transactions
-    have values, order value; a ``loyalty`` stage follows the purchase stage if none does.
-    Returns the data and the parameter rows (config paths under each persona)."""
+def with_repeat_buying(data: dict[str, Any], fit: RepeatBuyingFit, keep_order_values: bool = False) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
+    """Every persona of ``data`` gets the fitted loyalty (BG/NBD) with no effect of
+    satisfaction on churn (``satisfaction_churn_slope`` 0: the BG/NBD's churn is the
+    transactions' own), and, when the transactions have values and ``keep_order_values`` is
+    false, their order value; a ``loyalty`` stage follows the purchase stage if none does.
+    Returns the data, the parameter rows (config paths under each persona) and notes."""
     data = copy.deepcopy(data)
     loyalty = loyalty_fields(fit.repeat_buying)
     if data["stages"][-1] == data.get("purchase_stage", "purchase"):
         data["stages"] = [*data["stages"], "loyalty"]
+    values = fit.order_value is not None and not keep_order_values
     for persona in data["personas"].values():
-        persona["loyalty"] = {**(persona.get("loyalty") or {}), **loyalty}
-        if fit.order_value is not None:
+        persona["loyalty"] = {**(persona.get("loyalty") or {}), **loyalty, "satisfaction_churn_slope": 0.0}
+        if values:
             persona["order_value"] = dict(fit.order_value.spec)
+    notes = ["every persona has the same repeat buying: the transactions have no persona; satisfaction_churn_slope is fixed at 0 "
+             "(the BG/NBD's churn is the transactions' own, whatever the journey felt like)"]
+    if values:
+        notes.append("every persona has the transactions' order value (purchases of one day summed, as Fader, Hardie & Lee count them)")
     rows = []
     for row in fit.parameters().itertuples(index=False):
+        if not values and row.field.startswith("order_value."):
+            continue
         for name in data["personas"]:
             rows.append({"parameter": f"personas.{name}.{row.field}", "estimate": row.estimate, "ci_low": row.low, "ci_high": row.high, "n": row.n})
-    return data, pd.DataFrame(rows, columns=["parameter", "estimate", "ci_low", "ci_high", "n"])
+    return data, pd.DataFrame(rows, columns=["parameter", "estimate", "ci_low", "ci_high", "n"]), notes
 
 
 def with_media(data: dict[str, Any], fit: MediaFit, touches: TouchLogFit | None = None) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
@@ -288,7 +297,7 @@ def with_media(data: dict[str, Any], fit: MediaFit, touches: TouchLogFit | None 
     data = copy.deepcopy(data)
     unknown = [c for c in fit.channels if c not in data["channels"]]
     if unknown:
-        raise ConfigError(Problem("--spend", f"channels {', '.join(map(repr, unknown))} of the spend panel are not channels of the scenario ({', '.join(data['channels'])})"))
+        raise ConfigError(Problem("spend", f"channels {', '.join(map(repr, unknown))} of the spend panel are not channels of the scenario ({', '.join(data['channels'])})"))
     warnings = list(fit.warnings)
     data["budget"] = {channel: {**spec, "plan": []} for channel, spec in budget_fields(fit).items()}
     if touches is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from journeysim.analysis.fit_media import MediaFit, fit_media_response
@@ -35,6 +36,7 @@ from journeysim.studies.calibration import (
 )
 
 DEFAULT_STAGES = ("awareness", "interest", "consideration", "purchase")
+MIN_RESAMPLES = 20  # bootstrap resamples or simulations below which a 95 % range is noise
 # The columns each kind of file has (ours): ``columns`` keys, optionally ``touches.``-prefixed.
 FILE_COLUMNS = {
     "touches": ("customer_id", "timestamp", "channel", "stage", "event", "persona", "value", "reason"),
@@ -94,12 +96,26 @@ def fit(
         if mode not in ("online", "offline"):
             raise ConfigError(Problem(f"channel_modes.{channel}", f"must be online or offline, got {mode!r}"))
     stages = list(stages)
-    if not stages or len(set(stages)) != len(stages):
-        raise ConfigError(Problem("stages", f"must list distinct stage names, got {stages!r}"))
+    if len(stages) < 2 or len(set(stages)) != len(stages):
+        raise ConfigError(Problem("stages", f"must list at least two distinct stages, the purchase stage last, got {stages!r}"))
+    if calibration_end is not None and transactions is None:
+        raise ConfigError(Problem("calibration_end", "applies to transactions, and none were given"))
+    for option, count, least in (("bootstrap", bootstrap, MIN_RESAMPLES), ("replications", replications, MIN_RESAMPLES)):
+        if count and count < least:
+            raise ConfigError(Problem(option, f"must be 0 (none) or at least {least} for a 95 % interval or band to mean anything, got {count}"))
     parts, warnings, notes = [], [], []
     log = touch_fit = repeat = media = None
     if touches is not None:
         log = read_journey_log(touches, stages, columns=mapping["touches"], events=events, purchase_events=tuple(purchase_events), name=_label(touches))
+        warnings += _log_warnings(log, purchase_events)
+    channels = set(log.frame["channel"]) if log is not None else set(load_scenario(base).channel_names)
+    if spend is not None:  # fitted (quickly) and checked before the touch log's bootstrap
+        media = fit_media_response(spend, columns=mapping["spend"], n_boot=bootstrap, seed=seed, name=_label(spend))
+        unknown = sorted(set(media.channels) - channels)
+        if unknown:
+            raise ConfigError(Problem(_label(spend) or "spend", f"channels {', '.join(map(repr, unknown))} of the spend panel are not channels of the "
+                                      f"{'touch log' if log is not None else f'scenario {base!r}'} ({', '.join(sorted(channels))})"))
+    if log is not None:
         touch_fit = fit_touch_log(log.frame, stages, end_days=log.end_days, bootstrap=bootstrap, seed=seed)
         data = fitted_scenario_data(touch_fit, name=name, channel_modes=modes)
         parts.append(parameter_table(touch_fit, data))
@@ -109,10 +125,11 @@ def fit(
         notes.append(f"the journey (touchpoints, affinity, arrivals) is scenario {base!r}'s, not fitted")
     if transactions is not None:
         repeat = fit_repeat_buying(transactions, calibration_end, columns=mapping["transactions"], n_boot=bootstrap, seed=seed, name=_label(transactions))
-        data, rows = with_repeat_buying(data, repeat)
+        # A touch log's first purchases give each persona its own order value: kept.
+        data, rows, repeat_notes = with_repeat_buying(data, repeat, keep_order_values=touch_fit is not None and len(touch_fit.order_values) > 0)
         parts.append(rows)
-    if spend is not None:
-        media = fit_media_response(spend, columns=mapping["spend"], n_boot=bootstrap, seed=seed, name=_label(spend))
+        notes += repeat_notes
+    if media is not None:
         data, rows, media_warnings = with_media(data, media, touch_fit)
         parts.append(rows)
         warnings += media_warnings
@@ -121,6 +138,20 @@ def fit(
     if log is not None and replications:
         check = check_against_simulation(journey_measures(log.frame, stages), scenario, log.end_days, replications=replications, seed=seed)
     return Calibration(data, scenario, pd.concat(parts, ignore_index=True), check, log, touch_fit, repeat, media, tuple(notes), tuple(warnings))
+
+
+def _log_warnings(log: JourneyLog, purchase_events: Sequence[str]) -> list[str]:
+    """What a user should know before trusting a fit of this log: no purchase in it, or
+    times of day missing."""
+    frame, warnings = log.frame, []
+    if not (frame["event"] == "purchase").any():
+        warnings.append(f"the touch log has no purchase (events named {', '.join(map(repr, purchase_events))}): every journey is fitted as "
+                        "never buying; name your purchase event (--purchase-event)")
+    touches = frame.sort_values(["customer_id", "time_days"])
+    gaps = touches.groupby("customer_id")["time_days"].diff().dropna().to_numpy()
+    if log.start is not None and gaps.size and np.all(np.isclose(gaps, np.round(gaps))):
+        warnings.append("the log's times are whole days: waits within a day read as half a day, so delays and the time to convert are rough")
+    return warnings
 
 
 def column_mappings(columns: Mapping[str, str]) -> dict[str, dict[str, str]]:

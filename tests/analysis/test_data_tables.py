@@ -104,3 +104,18 @@ def test_later_checks_name_the_line_a_row_came_from(tmp_path):
     assert str(error) == "touches.csv: line 3, column date: goes back in time"
     copy = pickle.loads(pickle.dumps(error))  # errors cross worker processes intact
     assert type(copy) is DataError and str(copy) == str(error) and copy.line == 3
+
+
+@pytest.mark.parametrize("scale", [1, 1_000, 1_000_000])
+def test_unix_times_in_seconds_milliseconds_or_microseconds_are_times_not_days(scale):
+    """GA4 exports event_timestamp as microseconds since 1970: 1777593374 s is
+    2026-04-30 23:56:14 UTC whatever the unit it is written in."""
+    frame = pd.DataFrame({"c": ["a", "b"], "t": [1777593374 * scale, 1777593400 * scale]})
+    table = read_table(frame, required={"c": ID, "t": TIME})
+    assert list(table["t"]) == [pd.Timestamp("2026-04-30 23:56:14"), pd.Timestamp("2026-04-30 23:56:40")]
+
+
+def test_a_number_too_large_for_days_and_too_small_for_unix_time_is_refused():
+    frame = pd.DataFrame({"c": ["a", "b"], "t": [5, 300_000_000]})
+    with pytest.raises(DataError, match="row 2, column t: cannot read '300000000' as days"):
+        read_table(frame, required={"c": ID, "t": TIME})

@@ -23,6 +23,22 @@ def test_a_steady_rate_stays_one_period():
     assert splits <= 2
 
 
+@pytest.mark.parametrize("rate", [200, 1000])
+def test_day_to_day_variation_beyond_poisson_is_no_calendar_effect(rate):
+    """Daily rates varying 10 % around their level (gamma-Poisson, as weekdays and weather
+    make them): at most 2 of 200 steady series may split."""
+    rng = np.random.default_rng(rate)
+    series = (rng.poisson(rng.gamma(100, rate / 100, 60)) for _ in range(200))
+    assert sum(len(arrival_periods(counts)) > 1 for counts in series) <= 2
+
+
+def test_a_campaign_stands_out_of_overdispersed_days():
+    rng = np.random.default_rng(5)
+    level = np.r_[np.full(20, 1000.0), np.full(14, 1800.0), np.full(26, 1000.0)]
+    counts = rng.poisson(level * rng.gamma(100, 0.01, 60))
+    assert [(a, b) for a, b, _ in arrival_periods(counts)] == [(0, 20), (20, 34), (34, 60)]
+
+
 def test_a_campaign_is_found_where_it_was():
     rng = np.random.default_rng(3)
     counts = np.concatenate([rng.poisson(50, 20), rng.poisson(90, 14), rng.poisson(50, 26)])

@@ -51,7 +51,7 @@ def test_the_fit_models_the_response_journeysim_simulates():
 
 def test_a_simulated_daily_panel_gives_its_parameters_back():
     """A year of daily spend and arrivals on two channels: every parameter's 95 % interval
-    (moving-block bootstrap) holds the truth. (Over 30 seeds, 93 % of the intervals did.)"""
+    (moving-block bootstrap) holds the truth. (Over 30 seeds, measured once while writing the fitter, 93 % of the intervals did; the suite runs this one.)"""
     fit = fit_media_response(simulated_panel(0), history="none", n_boot=200, seed=0)
     assert fit.period_days == 1 and fit.warnings == []
     table = fit.parameters()

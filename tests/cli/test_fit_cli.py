@@ -47,7 +47,7 @@ def ga4_export(tmp_path_factory) -> Path:
 
 
 ARGS = ["--stages", ",".join(ROUND_TRIP_STAGES), "--column", "customer_id=user_pseudo_id", "--column", "timestamp=event_timestamp",
-        "--column", "event=event_name", "--column", "channel=traffic_source", "--column", "persona=segment", "--bootstrap", "30", "--replications", "8"]
+        "--column", "event=event_name", "--column", "channel=traffic_source", "--column", "persona=segment", "--bootstrap", "30", "--replications", "20"]
 
 
 def test_a_ga4_export_becomes_a_scenario_that_runs(ga4_export, tmp_path):
@@ -73,7 +73,7 @@ def test_a_ga4_export_becomes_a_scenario_that_runs(ga4_export, tmp_path):
     (lambda f: f.drop(columns="user_pseudo_id"), "ga4.csv: has no column 'user_pseudo_id' (our 'customer_id')"),
     (lambda f: f.assign(event_timestamp=f["event_timestamp"].where(f.index != 6, "yesterday")), "ga4.csv: line 8, column event_timestamp"),
     (lambda f: f.assign(value=f["value"].where(f.index != 2, -5.0)), "ga4.csv: line 4, column value"),
-    (lambda f: f.assign(event_name=f["event_name"].where(f.index != 3, "scroll")), "ga4.csv: line 5, column event: event 'scroll' has no stage"),
+    (lambda f: f.assign(event_name=f["event_name"].where(f.index != 3, "scroll")), "ga4.csv: line 5, column event_name: event 'scroll' has no stage"),
     (lambda f: f.iloc[:0], "ga4.csv: has a header but no rows"),
 ])
 def test_bad_data_is_one_line_with_status_2_and_writes_nothing(ga4_export, tmp_path, capsys, edit, message):
@@ -84,3 +84,16 @@ def test_bad_data_is_one_line_with_status_2_and_writes_nothing(ga4_export, tmp_p
     err = capsys.readouterr().err
     assert status == 2 and message in err and "Traceback" not in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--stages", "buy"], "stages: must list at least two distinct stages"),
+    (["--calibration-end", "2026-01-01"], "calibration_end: applies to transactions, and none were given"),
+    (["--bootstrap", "5"], "bootstrap: must be 0 (none) or at least 20"),
+    (["--out", "."], "--out: must be a folder of its own"),
+])
+def test_bad_options_are_refused_before_any_fitting(ga4_export, tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    base = ["--touches", str(ga4_export / "ga4.csv"), "--events", str(ga4_export / "events.yaml"), "--out", str(tmp_path / "fitted"), *ARGS]
+    assert main([*base, *args]) == 2
+    assert message in capsys.readouterr().err
