@@ -33,7 +33,7 @@ def credits_by_channel(credits: pd.DataFrame, column: str = "conversions") -> di
 
 
 @pytest.fixture(scope="module")
-def reference_table(reference_paths_file) -> pd.DataFrame:
+def reference_table(reference_paths_file) -> pd.DataFrame:  # noqa: F811 (the fixture imported above)
     return read_path_table(reference_paths_file)
 
 
