@@ -3,23 +3,29 @@
 ``journeysim`` runs :func:`journeysim.cli.job.run_job`; ``journeysim experiment=NAME`` runs the
 current-vs-future comparison :func:`journeysim.cli.experiment_job.run_experiment_job`.
 Invalid configurations print one message per problem (naming the config path and value)
-and exit with status 2, without a traceback. In a multirun an invalid job does not stop the
-sweep: it records its problems in ``invalid_config.txt`` in its folder and the other jobs
-run; the sweep callback then names it and exits with status 2 once the table is written.
+and exit with status 2, without a traceback: those the job finds, and those Hydra meets while
+composing it (an override it cannot read, an unknown key or config group option, a value of
+the wrong type), with the close name or the valid ones. In a multirun an invalid job does
+not stop the sweep: it records its problems in ``invalid_config.txt`` in its folder and the
+other jobs run; the sweep callback then names it and exits with status 2 once the table is
+written.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from journeysim.config import (
+    composition_error,
     config_dir,
     named_configs,
     register_resolvers,
@@ -48,6 +54,11 @@ register_resolvers()
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _main(cfg: Any) -> None:  # a composed DictConfig; the config room reads it
+    with _inside_the_job():
+        _job(cfg)
+
+
+def _job(cfg: Any) -> None:
     from journeysim.cli.experiment_job import run_experiment_job
     from journeysim.cli.job import run_job
     from journeysim.cli.resume import load_job, skip_completed_job
@@ -76,6 +87,63 @@ def _main(cfg: Any) -> None:  # a composed DictConfig; the config room reads it
         return
     print(job.summary)
     print(f"Results written to {job.folder}")
+
+
+# Hydra reports every error of a command through one function, hydra._internal.utils.
+# run_and_report: it prints the error (several lines ending "Set the environment variable
+# HYDRA_FULL_ERROR=1") and exits with status 1, so a bad override and a bug look alike. That
+# function is where the exception still exists, so the command passes its own in for the
+# length of the command (Hydra's module functions look the name up at each call): an error
+# that is the user's mistake in the configuration is reported as one and exits 2; every other
+# error goes on to Hydra's, unchanged. Which is which is told by where the error was raised,
+# not by its text: one raised inside the task function is the job's (marked there; the mark
+# is pickled with it from a worker process) and always Hydra's to report, even an OmegaConf
+# error (a bug); one raised around it, while Hydra composes the job, is a configuration
+# mistake when journeysim.config.composition_error recognises it. HYDRA_FULL_ERROR=1 still
+# gets Hydra's full traceback. Were run_and_report renamed, nothing would be replaced and
+# Hydra's report (status 1) would stand; the command-line tests would say so.
+_RAISED_IN_THE_JOB = "_journeysim_raised_in_the_job"
+
+
+@contextmanager
+def _inside_the_job() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        setattr(error, _RAISED_IN_THE_JOB, True)
+        raise
+
+
+@contextmanager
+def configuration_mistakes_exit_2() -> Iterator[None]:
+    """For the length of the block, an error Hydra meets while composing a job that is a
+    mistake in the configuration prints one message and exits with status 2."""
+    from hydra._internal import utils as hydra_utils
+
+    hydra_report = getattr(hydra_utils, "run_and_report", None)
+    if hydra_report is None:
+        yield
+        return
+
+    def run_and_report(func: Callable[[], Any]) -> Any:
+        def composing() -> Any:
+            try:
+                return func()
+            except Exception as error:
+                full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
+                mistake = None if full_error or getattr(error, _RAISED_IN_THE_JOB, False) else composition_error(error)
+                if mistake is None:
+                    raise
+                report_config_error(mistake)
+                raise SystemExit(EXIT_INVALID_CONFIG) from None
+
+        return hydra_report(composing)
+
+    hydra_utils.run_and_report = run_and_report
+    try:
+        yield
+    finally:
+        hydra_utils.run_and_report = hydra_report
 
 
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's 128 + SIGINT / SIGTERM
@@ -159,7 +227,8 @@ def main() -> None:
         sys.exit(EXIT_INVALID_CONFIG)
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        _main()
+        with configuration_mistakes_exit_2():
+            _main()
     except KeyboardInterrupt:
         print("journeysim: interrupted; results being written were discarded, earlier ones kept", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)

@@ -21,8 +21,9 @@ from journeysim.config import (
     plain_container,
     plain_data,
     read_experiment_file,
+    unknown_name,
 )
-from journeysim.errors import ConfigError
+from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import OutputSettings, RunSettings
 from journeysim.outputs import COMPLETE_MARKER, package_version
@@ -32,6 +33,7 @@ from journeysim.outputs import COMPLETE_MARKER, package_version
 JOB_METRICS = "metrics_by_replication.csv"
 EXPERIMENT_METRICS = "comparison_by_replication.csv"
 EXPERIMENT_COMPARISON = "comparison.csv"
+JOB_NODES = ("scenario", "run", "output", "experiment")  # what a composed job config holds
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -113,9 +115,10 @@ class Job:
 
 def load_job(cfg: Any) -> Job:
     """Validate a composed job config (a Hydra config or plain data); raises one
-    :class:`ConfigError` naming every problem of every node."""
+    :class:`ConfigError` naming every problem of every node, and any other top-level key
+    (``+scenaro.arrival_rate_per_day=3`` would otherwise change nothing, silently)."""
     container = plain_container(cfg)
-    problems = []
+    problems = [Problem(str(key), unknown_name("key", key, JOB_NODES)) for key in container if key not in JOB_NODES]
     loaded: dict[str, Any] = {}
     checks = (
         ("model", lambda: load_config(container)),

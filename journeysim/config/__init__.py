@@ -15,6 +15,7 @@ from journeysim._lazy import lazy_exports
 # Public name -> the module that defines it (imported on first use).
 EXPORTS = {
     "apply_changes": "journeysim.config.changes",
+    "composition_error": "journeysim.config.composition",
     "config_dir": "journeysim.config.files",
     "config_hash": "journeysim.config.changes",
     "leaves": "journeysim.config.changes",
@@ -35,6 +36,7 @@ EXPORTS = {
     "read_mapping": "journeysim.config.files",
     "read_yaml": "journeysim.config.files",
     "unsafe_config_files": "journeysim.config.files",
+    "unknown_name": "journeysim.config.names",
     "register_resolvers": "journeysim.config.resolvers",
     "register_schemas": "journeysim.config.schemas",
     "run_settings_from_dict": "journeysim.config.loading",
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         plain_data,
         value_at,
     )
+    from journeysim.config.composition import composition_error
     from journeysim.config.durations import (
         duration_days,
         format_duration,
@@ -75,6 +78,7 @@ if TYPE_CHECKING:
         scenario_from_dict,
         with_changes,
     )
+    from journeysim.config.names import unknown_name
     from journeysim.config.overrides import hydra_value
     from journeysim.config.resolvers import register_resolvers
     from journeysim.config.schemas import SCHEMAS, register_schemas

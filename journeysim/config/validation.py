@@ -16,6 +16,7 @@ from journeysim.config.durations import (
     SCENARIO_DURATIONS,
     with_durations_in_days,
 )
+from journeysim.config.names import unknown_name
 from journeysim.config.time_progress import check_time_progress
 from journeysim.config.validation_rules import (
     Collector,
@@ -219,7 +220,7 @@ def _build_touchpoint(check, where, stage, channel, spec, stages, journey, chann
     """Validate one touchpoint (a full spec, or an override merged onto ``base``)."""
     problems_before = len(check.problems)
     if stage not in stages:
-        check.add(where, f"unknown stage {stage!r}; stages are {', '.join(stages)}")
+        check.add(where, unknown_name("stage", stage, stages))
         return None
     if stage not in journey:
         check.add(
@@ -229,7 +230,7 @@ def _build_touchpoint(check, where, stage, channel, spec, stages, journey, chann
         )
         return None
     if channel not in channels:
-        check.add(where, f"unknown channel {channel!r}; channels are {', '.join(channels)}")
+        check.add(where, unknown_name("channel", channel, channels))
         return None
 
     def pick(field: str) -> Any:
@@ -258,7 +259,7 @@ def _build_touchpoint(check, where, stage, channel, spec, stages, journey, chann
     check.probability(f"{where}.friction", friction)
     if target is not None:
         if target not in stages:
-            check.add(f"{where}.target", f"unknown stage {target!r}; stages are {', '.join(stages)}")
+            check.add(f"{where}.target", unknown_name("stage", target, stages))
         elif stage == purchase_stage:
             check.add(f"{where}.target", f"advancing from {purchase_stage!r} is buying; a target is not allowed there, got {target!r}")
         elif target not in journey:
@@ -285,7 +286,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
         check.number(f"{where}.arrival_rate_per_day", spec["arrival_rate_per_day"], 0.0)
     for channel, weight in spec["affinity"].items():
         if channel not in channels:
-            check.add(f"{where}.affinity.{channel}", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
+            check.add(f"{where}.affinity.{channel}", unknown_name("channel", channel, channels))
         else:
             check.number(f"{where}.affinity.{channel}", weight, 0.0)
     handoff = _build_handoff(check, f"{where}.handoff", spec.get("handoff") or {}, channels)
@@ -299,7 +300,7 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
             base = touchpoints.get((stage, channel))
             if override.get("available") is False:
                 if stage not in stages or channel not in channels:
-                    check.add(cell, f"unknown stage or channel ({stage!r}, {channel!r})")
+                    check.add(cell, unknown_name("stage", stage, stages) if stage not in stages else unknown_name("channel", channel, channels))
                 overrides[(stage, channel)] = None
                 continue
             touchpoint = _build_touchpoint(check, cell, stage, channel, override, stages, journey, channels, purchase_stage, base)
@@ -330,14 +331,14 @@ def _build_handoff(check: Collector, where: str, spec: Mapping[str, Any], channe
     handoff = {}
     for previous, row in spec.items():
         if previous not in channels:
-            check.add(f"{where}.{previous}", f"unknown channel {previous!r}; channels are {', '.join(channels)}")
+            check.add(f"{where}.{previous}", unknown_name("channel", previous, channels))
             continue
         if not isinstance(row, Mapping):
             check.add(f"{where}.{previous}", f"must map channels to weights, got {row!r}")
             continue
         for channel, weight in row.items():
             if channel not in channels:
-                check.add(f"{where}.{previous}.{channel}", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
+                check.add(f"{where}.{previous}.{channel}", unknown_name("channel", channel, channels))
             elif check.number(f"{where}.{previous}.{channel}", weight, 0.0):
                 handoff.setdefault(previous, {})[channel] = float(weight)
     return MappingProxyType({k: MappingProxyType(v) for k, v in handoff.items()})

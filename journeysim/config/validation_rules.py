@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from journeysim.config.durations import duration_days
+from journeysim.config.names import unknown_name
 from journeysim.errors import ConfigError, Problem
 
 # Money (order values, costs, spend) is summed over customers, days and replications into
@@ -106,6 +107,13 @@ class Collector:
             raise ConfigError(self.problems)
 
 
+def as_number(value: Any) -> float:
+    """A duration field's value (typed Any: days, or a string with a unit) as a float for the
+    model object being built; NaN for one that is no number (``{}``, null), which the check
+    that saw it has reported, so the scenario is never built from it."""
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
 def build_schedule(check: Collector, where: str, spec: Mapping[str, Any] | None, capacity: int | None) -> Schedule | None:
     if spec is None:
         return None
@@ -127,7 +135,7 @@ def build_schedule(check: Collector, where: str, spec: Mapping[str, Any] | None,
         check.period(at, period)
         if period["servers"] < 0:
             check.add(f"{at}.servers", f"must be >= 0, got {period['servers']}")
-        periods.append(StaffingPeriod(float(period["from_day"]), float(period["to_day"]), int(period["servers"])))
+        periods.append(StaffingPeriod(as_number(period["from_day"]), as_number(period["to_day"]), int(period["servers"])))
     return Schedule(tuple(hours) if hours else None, tuple(int(d) for d in spec["closed_weekdays"]), tuple(periods))
 
 
@@ -136,7 +144,7 @@ def build_queue(check: Collector, where: str, spec: Mapping[str, Any]) -> QueueP
     if check.number(f"{where}.renege_emotion", spec["renege_emotion"]) and not -1 <= spec["renege_emotion"] <= 1:
         check.add(f"{where}.renege_emotion", f"must be in [-1, 1], got {spec['renege_emotion']:g}")
     check.number(f"{where}.target_wait_days", spec["target_wait_days"], 0.0)
-    return QueuePolicy(float(spec["renege_loss_probability"]), float(spec["renege_emotion"]), float(spec["target_wait_days"]))
+    return QueuePolicy(float(spec["renege_loss_probability"]), float(spec["renege_emotion"]), as_number(spec["target_wait_days"]))
 
 
 def build_loyalty(check: Collector, where: str, spec: Mapping[str, Any] | None) -> Loyalty | None:
@@ -180,7 +188,7 @@ def build_feedback(check: Collector, data: Mapping[str, Any], path: str, channel
     channel = data.get("word_of_mouth_channel")
     if channel is not None:
         if channel not in channels:
-            check.add(f"{path}.word_of_mouth_channel", f"unknown channel {channel!r}; channels are {', '.join(channels)}")
+            check.add(f"{path}.word_of_mouth_channel", unknown_name("channel", channel, channels))
         elif stages and (stages[0], channel) not in touchpoints:
             check.add(
                 f"{path}.word_of_mouth_channel",
@@ -206,8 +214,8 @@ def build_feedback(check: Collector, data: Mapping[str, Any], path: str, channel
         check.number(f"{at}.multiplier", campaign["multiplier"], 0.0)
         for name in campaign["personas"]:
             if name not in personas:
-                check.add(f"{at}.personas", f"unknown persona {name!r}; personas are {', '.join(personas)}")
-        calendar.append(Campaign(campaign["name"], float(campaign["from_day"]), float(campaign["to_day"]), float(campaign["multiplier"]), tuple(campaign["personas"])))
+                check.add(f"{at}.personas", unknown_name("persona", name, personas))
+        calendar.append(Campaign(campaign["name"], as_number(campaign["from_day"]), as_number(campaign["to_day"]), float(campaign["multiplier"]), tuple(campaign["personas"])))
     return channel, market, tuple(calendar)
 
 
@@ -217,7 +225,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
     for name, spec in specs.items():
         where = f"{path}.budget.{name}"
         if name not in channels:
-            check.add(where, f"unknown channel {name!r}; channels are {', '.join(channels)}")
+            check.add(where, unknown_name("channel", name, channels))
             continue
         spends = [spec["spend_per_day"], *(p["spend_per_day"] for p in spec["plan"])]
         brings_prospects = spec["max_arrivals_per_day"] != 0 and any(s != 0 for s in spends)
@@ -232,7 +240,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
         check.number(f"{where}.retargeting_lift", spec["retargeting_lift"], 0.0)
         for persona, share in spec["audience"].items():
             if persona not in personas:
-                check.add(f"{where}.audience.{persona}", f"unknown persona {persona!r}; personas are {', '.join(personas)}")
+                check.add(f"{where}.audience.{persona}", unknown_name("persona", persona, personas))
             else:
                 check.number(f"{where}.audience.{persona}", share, 0.0)
         if spec["audience"] and sum(v for v in spec["audience"].values() if isinstance(v, (int, float)) and v > 0) <= 0:
@@ -242,7 +250,7 @@ def build_budget(check: Collector, specs: Mapping[str, Any], path: str, channels
             at = f"{where}.plan[{index}]"
             check.period(at, period)
             check.money(f"{at}.spend_per_day", period["spend_per_day"])
-            plan.append(SpendPeriod(float(period["from_day"]), float(period["to_day"]), float(period["spend_per_day"])))
+            plan.append(SpendPeriod(as_number(period["from_day"]), as_number(period["to_day"]), float(period["spend_per_day"])))
         budgets[name] = ChannelBudget(
             channel=name,
             spend_per_day=float(spec["spend_per_day"]),

@@ -102,6 +102,13 @@ class Distribution:
             for name in ("shape", "scale"):
                 if p[name] <= 0:
                     raise DistributionError(name, f"must be > 0, got {p[name]:g}")
+        try:
+            mean = self.mean
+        except OverflowError:  # the gamma function of a Weibull's 1 + 1 / shape
+            mean = math.inf
+        if not math.isfinite(mean):  # every use of a distribution (the exact solver first) needs its mean
+            name = {"weibull": "shape", "uniform": "high", "triangular": "high"}[kind]
+            raise DistributionError(name, f"gives an infinite mean, {self.describe()}; got {p[name]:g}")
 
     @property
     def mean(self) -> float:
