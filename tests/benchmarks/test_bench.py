@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from benchmarks import engines as bench
 
 COLUMNS = ["engine", "size", "customers", "events", "seconds", "journeys_per_s", "events_per_s", "peak_rss_mb",
@@ -48,3 +50,24 @@ def test_workers_benchmark_checks_the_tables_agree_and_prints_the_ratio(capsys):
     assert lines[0].startswith("comparison one_click_checkout: 2 paired replications")
     assert lines[1].split()[:2] == ["1", "process"] and lines[2].split()[:2] == ["2", "processes:"]
     assert lines[3].split()[0] == "speed-up" and "the same comparison table" in lines[3]
+
+
+def test_funnel_comparison_measures_journeysim_and_reads_the_bench_programs(tmp_path):
+    """The harness of ``python -m benchmarks.funnel``, with stand-ins for the shared bench's
+    two programs (their output format): one row per program, ratios against plain SimPy and
+    numpy measured in the same run, and journeysim's engines simulating the same funnel."""
+    from benchmarks import funnel
+
+    for name, rate in (("naive_simpy.py", 50_000), ("numpy_limit.py", 4_000_000)):
+        (tmp_path / name).write_text(
+            "import sys\nn = int(sys.argv[1])\n"
+            f"print(f'{{n}} journeys, {{4 * n}} touchpoints, {{n / {rate}:.2f}}s, {rate} journeys/s, {{4 * {rate}}} events/s')\n"
+        )
+    table = funnel.compare([3000], repeats=1, bench=tmp_path)
+    assert list(table["program"]) == list(funnel.PROGRAMS)
+    rows = table.set_index("program")
+    assert rows.loc["plain SimPy", "vs_plain_simpy"] == 1.0 and rows.loc["bare numpy", "of_numpy_limit"] == 1.0
+    assert rows.loc["bare numpy", "vs_plain_simpy"] == 80.0  # 4,000,000 / 50,000 journeys a second
+    simpy, vectorised = rows.loc["journeysim simpy"], rows.loc["journeysim vectorised"]
+    assert simpy["journeys"] == vectorised["journeys"] > 2700 and simpy["events"] == vectorised["events"]  # same draws
+    assert vectorised["vs_plain_simpy"] == pytest.approx(vectorised["journeys_per_s"] / 50_000)
