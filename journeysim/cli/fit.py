@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if not (args.touches or args.transactions or args.spend):
-            raise ConfigError(Problem("journeysim-fit", "give data to fit: --touches, --transactions and/or --spend"))
+            raise ConfigError(Problem("--touches, --transactions, --spend", "give at least one: the data to fit"))
         out = Path(args.out).resolve()
         if out == Path.cwd().resolve() or out in Path.cwd().resolve().parents:
             raise ConfigError(Problem("--out", f"must be a folder of its own, not {args.out!r}: journeysim-fit replaces it whole, and it holds the current folder"))
