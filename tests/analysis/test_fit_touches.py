@@ -10,7 +10,7 @@ import pytest
 import journeysim as js
 from journeysim.analysis.exact import solve
 from journeysim.analysis.fit_touches import fit_touch_log
-from journeysim.studies.calibration import fitted_scenario_data
+from journeysim.studies.calibration import events_as_touch_log, fitted_scenario_data
 
 STAGES = ["awareness", "interest", "purchase"]
 
@@ -136,10 +136,7 @@ def round_trip_data() -> dict:
 
 def touch_log_of(result: js.SimulationResult) -> pd.DataFrame:
     """The events as a brand's touch log: touches and purchases, friction losses labelled."""
-    events = result.events
-    log = events.loc[events["event"].isin(["touch", "purchase"]), ["customer_id", "time_days", "stage", "channel", "persona", "event", "value", "outcome"]]
-    log = log.assign(reason=np.where(log["outcome"] == "friction_drop", "checkout_error", ""))
-    return log.drop(columns="outcome").astype({"stage": str, "channel": str, "persona": str, "event": str})
+    return events_as_touch_log(result.events)
 
 
 def true_cells(scenario: js.Scenario) -> dict[tuple[str, str, str], dict[str, float]]:
