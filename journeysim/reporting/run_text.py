@@ -76,7 +76,7 @@ def funnel_text(funnel: pd.DataFrame) -> str:
     pivot = funnel.pivot_table(index="stage", columns="persona", values="share_of_arrivals", sort=False, observed=True)
     reached = funnel.groupby("stage", sort=False)["customers"].sum()
     pivot = pivot.loc[[s for s in pivot.index if reached[s] > 0]]
-    columns = [p for p in pivot.columns if p != ALL] + [ALL]
+    columns = [p for p in pivot.columns if p != ALL] + ([ALL] if ALL in pivot.columns else [])  # none: a run without arrivals
     pivot = pivot[columns].map(lambda v: _format(v, "{:.1%}"))
     pivot.columns = [c.replace("_", " ") for c in pivot.columns]
     pivot.index.name = None

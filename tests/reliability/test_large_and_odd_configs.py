@@ -82,3 +82,14 @@ def test_amounts_of_money_too_large_to_add_up_are_invalid(change, path):
     with pytest.raises(js.ConfigError) as error:
         js.load_scenario(changes=change)
     assert error.value.paths == [path] and "1e+12" in str(error.value)
+
+
+def test_a_run_without_arrivals_writes_its_folder(tmp_path):
+    """A horizon too short for anyone to arrive is a valid run: its tables and text report say
+    0 arrivals (the summary used to fail on the missing pooled column of an empty funnel)."""
+    data = copy.deepcopy(tiny_scenario_data())
+    data["arrival_rate_per_day"] = 1e-9
+    run_job(js.scenario_from_dict(data), js.RunSettings(horizon_days=1.0, progress=False), tmp_path / "run", figures=False)
+    metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").set_index("persona")
+    assert metrics.loc["all", "arrivals"] == 0
+    assert "arrivals" in (tmp_path / "run" / "summary.txt").read_text()
