@@ -9,13 +9,24 @@ process and best of ``--repeats``:
 - **journeysim simpy** and **journeysim vectorised**: :func:`journeysim.simulate` on the
   same funnel (five stages, five channels chosen uniformly, exponential delays of mean one
   day, the bench's advance and drop per stage, 100 arrivals a day, every journey followed
-  to its end), timing the call only, as the bench programs time their run only.
+  to its end), timing the call only (with the import of the engine path it makes: a user
+  waits for both), as the bench programs time their run only; the tables it returns are
+  built, in their default order (by customer).
 
 It prints journeys and events per second with ratios (of journeys per second) against plain
-SimPy and the numpy limit measured in the same run. Events are not alike: the bench programs
+SimPy and the numpy limit measured in the same run, and for journeysim's engines the memory
+per logged event: ``table_bytes_per_event`` (the events table, ``memory_usage(deep=True)``)
+and ``peak_bytes_per_event`` (the process's peak RSS during the call above its RSS before
+it, over the events: the engine's working arrays and both tables, customers included). Events are not alike: the bench programs
 count touches, journeysim's tables also hold each arrival and purchase. The bench programs are not part of journeysim: the folder
 comes from ``--bench-dir``, else ``$JOURNEYSIM_BENCH_DIR``, else ``../shared/bench`` beside
 the repository.
+
+``--queues-size 100000`` (the default; 0 skips it) adds what only the SimPy engine runs:
+**journeysim simpy, default scenario**, the default scenario whole (capacity queues with
+opening hours, paid media, repeat purchases, referrals and detraction) with that many
+organic arrivals expected over 90 days (paid and referred customers come on top; journeys
+counts them all), against plain SimPy with as many journeys in the same run.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -37,6 +49,8 @@ STAGES, CHANNELS = ["s0", "s1", "s2", "s3", "s4"], ["social", "search", "email",
 ARRIVALS_PER_DAY = 100.0
 PLAIN_SIMPY_LIMIT = 300_000
 PROGRAMS = ("plain SimPy", "bare numpy", "journeysim simpy", "journeysim vectorised")
+QUEUES_PROGRAM = "journeysim simpy, default scenario"
+DEFAULT_SCENARIO_DAYS = 90.0
 
 
 def funnel_data() -> dict:
@@ -50,16 +64,39 @@ def funnel_data() -> dict:
     }  # fmt: skip
 
 
-def run_journeysim(journeys: int, engine: str) -> dict:
-    """One timed :func:`journeysim.simulate` of about ``journeys`` customers (this process)."""
+def run_journeysim(journeys: int, engine: str, scenario_name: str = "funnel") -> dict:
+    """One timed :func:`journeysim.simulate` of about ``journeys`` customers (this process) of
+    the funnel or the ``default`` scenario, with its memory: peak RSS above the RSS before the
+    call, and the events table's bytes."""
     import journeysim as js
 
-    scenario = js.scenario_from_dict(funnel_data())
-    days = journeys / ARRIVALS_PER_DAY
+    if scenario_name == "default":
+        from journeysim.config import with_changes
+
+        scenario = with_changes(js.load_scenario(), {"arrival_rate_per_day": journeys / DEFAULT_SCENARIO_DAYS})
+        window = {"horizon_days": DEFAULT_SCENARIO_DAYS}
+    else:
+        scenario = js.scenario_from_dict(funnel_data())
+        days = journeys / ARRIVALS_PER_DAY
+        window = {"horizon_days": days + 60.0, "arrival_days": days}
     started = time.perf_counter()
-    result = js.simulate(scenario, seed=1, horizon_days=days + 60.0, arrival_days=days, progress=False, engine=engine)
+    simulate = js.simulate  # imports the engine path (lazy exports): part of the wait
+    imported = time.perf_counter()
+    before = _rss_bytes()
+    result = simulate(scenario, seed=1, progress=False, engine=engine, **window)
     seconds = time.perf_counter() - started
-    return {"journeys": len(result.customers), "events": len(result.events), "seconds": seconds}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before  # ru_maxrss: KiB on Linux
+    events = len(result.events)
+    return {
+        "journeys": len(result.customers), "events": events, "seconds": seconds, "import_seconds": imported - started,
+        "table_bytes_per_event": float(result.events.memory_usage(deep=True, index=False).sum()) / max(events, 1),
+        "peak_bytes_per_event": max(peak, 0) / max(events, 1),
+    }  # fmt: skip
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def parse_bench_line(line: str) -> dict:
@@ -76,6 +113,8 @@ def measure(program: str, journeys: int, bench: Path) -> dict:
         command = [sys.executable, str(bench / "naive_simpy.py"), str(journeys)]
     elif program == "bare numpy":
         command = [sys.executable, str(bench / "numpy_limit.py"), str(journeys)]
+    elif program == QUEUES_PROGRAM:
+        command = [sys.executable, "-m", "benchmarks.funnel", "--one", "simpy", str(journeys), "--scenario", "default"]
     else:
         command = [sys.executable, "-m", "benchmarks.funnel", "--one", program.split()[-1], str(journeys)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -85,14 +124,18 @@ def measure(program: str, journeys: int, bench: Path) -> dict:
     return json.loads(last) if program.startswith("journeysim") else parse_bench_line(last)
 
 
-def compare(sizes: Sequence[int], repeats: int, bench: Path) -> pd.DataFrame:
+def compare(sizes: Sequence[int], repeats: int, bench: Path, queues_size: int = 0) -> pd.DataFrame:
     """Best of ``repeats`` per program and size, with journeys and events per second and the
-    ratios against plain SimPy and bare numpy of the same size and run."""
+    ratios against plain SimPy and bare numpy of the same size and run; with ``queues_size``,
+    also the SimPy engine on the default scenario (and plain SimPy at that size)."""
     rows = []
-    for size in sizes:
+    plans = {size: list(PROGRAMS) for size in sizes}
+    if queues_size:
+        plans.setdefault(queues_size, ["plain SimPy"]).append(QUEUES_PROGRAM)
+    for size, programs in plans.items():
         best: dict[str, dict] = {}
         for _ in range(repeats):  # interleaved, so a busy moment hits every program alike
-            for program in PROGRAMS:
+            for program in programs:
                 if program == "plain SimPy" and size > PLAIN_SIMPY_LIMIT:
                     continue
                 run = measure(program, size, bench)
@@ -101,11 +144,14 @@ def compare(sizes: Sequence[int], repeats: int, bench: Path) -> pd.DataFrame:
         for program, run in best.items():
             rows.append({"program": program, "size": size, **run})
     table = pd.DataFrame(rows)
+    for column in ("import_seconds", "table_bytes_per_event", "peak_bytes_per_event"):  # journeysim's rows only
+        if column not in table:
+            table[column] = float("nan")
     table["journeys_per_s"] = table["journeys"] / table["seconds"]
     table["events_per_s"] = table["events"] / table["seconds"]
     for reference, column in (("plain SimPy", "vs_plain_simpy"), ("bare numpy", "of_numpy_limit")):
         rate = table.loc[table["program"] == reference].set_index("size")["journeys_per_s"]
-        table[column] = table["journeys_per_s"] / table["size"].map(rate)
+        table[column] = table["journeys_per_s"] / table["size"].map(rate)  # NaN where not measured at that size
     return table
 
 
@@ -120,18 +166,25 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame | None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.funnel", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200000,1000000", help="journeys per run, comma-separated")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--queues-size", type=int, default=100_000, help="organic arrivals of the default-scenario run (0: skip it)")
     parser.add_argument("--bench-dir", default=None)
     parser.add_argument("--one", nargs=2, metavar=("ENGINE", "JOURNEYS"), help=argparse.SUPPRESS)  # a child process's run
+    parser.add_argument("--scenario", default="funnel", choices=("funnel", "default"), help=argparse.SUPPRESS)  # the child's scenario
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_journeysim(int(args.one[1]), args.one[0])))
+        print(json.dumps(run_journeysim(int(args.one[1]), args.one[0], args.scenario)))
         return None
-    table = compare([int(s) for s in args.sizes.split(",")], args.repeats, bench_dir(args.bench_dir))
+    table = compare([int(s) for s in args.sizes.split(",")], args.repeats, bench_dir(args.bench_dir), args.queues_size)
     shown = table.assign(seconds=table["seconds"].map("{:.2f}".format), journeys_per_s=table["journeys_per_s"].map("{:,.0f}".format),
                          events_per_s=table["events_per_s"].map("{:,.0f}".format), vs_plain_simpy=table["vs_plain_simpy"].map(lambda x: "-" if pd.isna(x) else f"{x:.1f}x"),
-                         of_numpy_limit=table["of_numpy_limit"].map("{:.2f}".format))
+                         of_numpy_limit=table["of_numpy_limit"].map(lambda x: "-" if pd.isna(x) else f"{x:.2f}"),
+                         **{c: table[c].map(lambda x, f=f: "-" if pd.isna(x) else f.format(x))
+                            for c, f in (("import_seconds", "{:.2f}"), ("table_bytes_per_event", "{:.1f}"), ("peak_bytes_per_event", "{:.1f}"))})
+    shown = shown.drop(columns=["import_seconds"])
     print(f"best of {args.repeats}, each in a fresh process; python {sys.version.split()[0]}")
     print(shown.to_string(index=False))
+    print("seconds include importing the engine path (journeysim: import_seconds, best run: "
+          + ", ".join(f"{p.removeprefix('journeysim ')} {s:.2f} s" for p, s in zip(table["program"], table["import_seconds"]) if not pd.isna(s)) + ")")
     return table
 
 

@@ -21,7 +21,9 @@ from journeysim._lazy import lazy_exports
 
 # Public name -> the module that defines it (imported on first use).
 EXPORTS = {
-    "Adaptive": "journeysim.studies.comparison",
+    "Observation": "journeysim.model.observation",
+    "media_incrementality": "journeysim.studies.media_truth",
+    "attribution_under_tracking": "journeysim.studies.tracking",
     "attribution_vs_truth": "journeysim.studies.incrementality",
     "AttributionStudy": "journeysim.studies.incrementality",
     "BudgetOptimisation": "journeysim.studies.budget.optimiser",
@@ -29,7 +31,10 @@ EXPORTS = {
     "channel_comparison": "journeysim.studies.budget.by_channel",
     "channel_incrementality": "journeysim.studies.incrementality",
     "compare": "journeysim.studies.comparison",
+    "compare_options": "journeysim.studies.options",
     "Comparison": "journeysim.studies.comparison",
+    "OptionsComparison": "journeysim.studies.options",
+    "Precision": "journeysim.studies.precision",
     "ConfigError": "journeysim.errors",
     "cut_total": "journeysim.studies.budget.changes",
     "Distribution": "journeysim.model.distributions",
@@ -80,6 +85,7 @@ if TYPE_CHECKING:
     )
     from journeysim.errors import ConfigError, Problem
     from journeysim.model.distributions import Distribution
+    from journeysim.model.observation import Observation
     from journeysim.model.scenario import (
         Channel,
         Persona,
@@ -96,7 +102,6 @@ if TYPE_CHECKING:
     from journeysim.studies.budget.optimiser import BudgetOptimisation, optimise_budget
     from journeysim.studies.calibration import fitted_scenario_data
     from journeysim.studies.comparison import (
-        Adaptive,
         Comparison,
         compare,
         future_state,
@@ -109,6 +114,10 @@ if TYPE_CHECKING:
         channel_incrementality,
         friction_incrementality,
     )
+    from journeysim.studies.media_truth import media_incrementality
+    from journeysim.studies.options import OptionsComparison, compare_options
+    from journeysim.studies.precision import Precision
+    from journeysim.studies.tracking import attribution_under_tracking
 
 __all__ = sorted(EXPORTS)
 _exported, __dir__ = lazy_exports(__name__, EXPORTS, SUBPACKAGES)

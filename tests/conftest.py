@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+import journeysim as js
+from journeysim.cli.job import run_job
 
 
 def tiny_scenario_data() -> dict[str, Any]:
@@ -94,3 +102,54 @@ def tiny_data() -> dict[str, Any]:
 @pytest.fixture
 def funnel_data() -> dict[str, Any]:
     return copy.deepcopy(funnel_scenario_data())
+
+
+# -- report tests (tests/reporting): one small run written with its report -----------------
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    """The default scenario (queues, loyalty, paid media, emotion carry-over) over 20 days at a
+    low arrival rate, two replications (so the KPIs have intervals), with its report."""
+    folder = tmp_path_factory.mktemp("report") / "run"
+    scenario = js.load_scenario(changes={"arrival_rate_per_day": 30})
+    run_job(scenario, js.RunSettings(seed=5, horizon_days=20, replications=2, progress=False), folder, figures=False)
+    return folder
+
+
+# -- tutorials (tests/tutorials) --------------------------------------------------------
+# The tutorials (docs/tutorials/*.py, jupytext "percent" scripts) run as a reader runs them:
+# each as a script in a fresh Python process, with ``JOURNEYSIM_TUTORIAL_QUICK=1`` (small
+# horizons and few replications), in a temporary working directory. The test then evaluates
+# expressions in the script's namespace and asserts on the numbers a reader would read.
+# (One conftest for the whole suite: a second one would shadow this module's name for the
+# tests that import scenario builders from it.)
+
+TUTORIALS = Path(__file__).resolve().parents[1] / "docs" / "tutorials"
+
+# Runs the script as __main__, then prints one JSON line of the requested expressions.
+RUNNER = """
+import json, runpy, sys
+namespace = runpy.run_path(sys.argv[1], run_name="__main__")
+values = {name: eval(expression, namespace) for name, expression in json.loads(sys.argv[2]).items()}
+print("TUTORIAL-VALUES " + json.dumps(values))
+"""
+
+
+def run_tutorial_script(name: str, expressions: dict[str, str], tmp_path: Path) -> tuple[str, dict]:
+    """Run ``docs/tutorials/NAME`` quickly; return its output and the expressions' values."""
+    env = {**os.environ, "JOURNEYSIM_TUTORIAL_QUICK": "1", "MPLBACKEND": "Agg", "TMPDIR": str(tmp_path)}
+    finished = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(TUTORIALS / name), json.dumps(expressions)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    output, _, values = finished.stdout.rpartition("TUTORIAL-VALUES ")
+    return output, json.loads(values)
+
+
+@pytest.fixture
+def run_tutorial(tmp_path):
+    """``run_tutorial(NAME, {name: expression})`` -> (printed output, values), in ``tmp_path``."""
+    return lambda name, expressions: run_tutorial_script(name, expressions, tmp_path)
+

@@ -2,7 +2,8 @@
 
 KPIs (:mod:`.metrics`), the exact absorbing-chain solver (:mod:`.exact`), closed forms
 (:mod:`.queueing`, :mod:`.diffusion`), paired statistics (:mod:`.paired`), per-channel tables
-(:mod:`.channels`), capacity tables (:mod:`.queues`), attribution models and their scores
+(:mod:`.channels`), capacity tables (:mod:`.queues`), satisfaction as it runs and the survey
+KPIs (:mod:`.experience`, :mod:`.survey_metrics`), attribution models and their scores
 (:mod:`.attribution` with :mod:`.attribution_rules`, :mod:`.attribution_markov` and
 :mod:`.attribution_shapley`; :mod:`.attribution_scores`), path tables and their files
 (:mod:`.paths`, :mod:`.path_files`), sweep summaries (:mod:`.sweeps`), and calibration: the
@@ -18,14 +19,25 @@ from journeysim._lazy import lazy_exports
 
 # Public name -> the module that defines it (imported on first use).
 EXPORTS = {
+    "MediaMixFit": "journeysim.analysis.media_mix",
+    "fit_media_mix": "journeysim.analysis.media_mix",
+    "media_panel_table": "journeysim.analysis.media_panel",
+    "session_summary": "journeysim.analysis.sessions",
+    "web_sessions": "journeysim.analysis.sessions",
+    "ga4_events_table": "journeysim.analysis.event_logs",
+    "event_log_table": "journeysim.analysis.event_logs",
     "ALL": "journeysim.analysis.metrics",
     "attribute_all": "journeysim.analysis.attribution",
+    "blueprint_table": "journeysim.analysis.blueprint",
+    "day_in_the_life": "journeysim.analysis.journey_maps",
+    "journey_map_table": "journeysim.analysis.journey_maps",
     "budget_fields": "journeysim.analysis.fit_media",
     "channel_table": "journeysim.analysis.channels",
     "comparison_table": "journeysim.analysis.paired",
     "cost_per_acquisition": "journeysim.analysis.metrics",
     "dropoff_by_stage": "journeysim.analysis.metrics",
     "ExactSolution": "journeysim.analysis.exact",
+    "NotApplicable": "journeysim.analysis.exact",
     "first_touch": "journeysim.analysis.attribution_rules",
     "fit_bgnbd": "journeysim.analysis.bgnbd",
     "fit_distribution": "journeysim.analysis.fit_distributions",
@@ -54,6 +66,7 @@ EXPORTS = {
     "replication_summary": "journeysim.analysis.metrics",
     "response_summary": "journeysim.analysis.sweeps",
     "return_on_spend": "journeysim.analysis.metrics",
+    "running_satisfaction": "journeysim.analysis.experience",
     "shapley": "journeysim.analysis.attribution_shapley",
     "solve": "journeysim.analysis.exact",
     "t_half_width": "journeysim.analysis.intervals",
@@ -79,14 +92,20 @@ if TYPE_CHECKING:
     )
     from journeysim.analysis.attribution_shapley import shapley
     from journeysim.analysis.bgnbd import fit_bgnbd
+    from journeysim.analysis.blueprint import blueprint_table
     from journeysim.analysis.channels import channel_table
     from journeysim.analysis.data_tables import read_table
-    from journeysim.analysis.exact import ExactSolution, solve
+    from journeysim.analysis.event_logs import event_log_table, ga4_events_table
+    from journeysim.analysis.exact import ExactSolution, NotApplicable, solve
+    from journeysim.analysis.experience import running_satisfaction
     from journeysim.analysis.fit_distributions import fit_distribution
     from journeysim.analysis.fit_media import budget_fields, fit_media_response
     from journeysim.analysis.fit_touches import TouchLogFit, fit_touch_log
     from journeysim.analysis.fit_transactions import fit_repeat_buying, loyalty_fields
     from journeysim.analysis.intervals import t_half_width
+    from journeysim.analysis.journey_maps import day_in_the_life, journey_map_table
+    from journeysim.analysis.media_mix import MediaMixFit, fit_media_mix
+    from journeysim.analysis.media_panel import media_panel_table
     from journeysim.analysis.metrics import (
         ALL,
         KPI_DESCRIPTIONS,
@@ -109,6 +128,7 @@ if TYPE_CHECKING:
     )
     from journeysim.analysis.paths import paths_from_events
     from journeysim.analysis.queues import queue_table
+    from journeysim.analysis.sessions import session_summary, web_sessions
     from journeysim.analysis.sweeps import response_summary
     from journeysim.analysis.touch_logs import JourneyLog, read_journey_log
 

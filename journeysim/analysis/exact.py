@@ -12,6 +12,11 @@ the absorbing part, N = (I - Q)^-1 gives (Grinstead & Snell, ch. 11):
 * expectations given conversion by the same linear system weighted by the probability of
   converting afterwards (a Doob h-transform, done per channel because delays differ).
 
+Emotion carry-over (:mod:`journeysim.model.experience`) makes a journey path-dependent: the
+drop probability at a touch depends on every earlier moment, so no finite chain over stages
+holds it. :func:`solve` then raises :class:`NotApplicable`; ``scenario.without_carryover()``
+is the chain it can answer (a screen, not the journey).
+
 These are infinite-horizon values: a simulation agrees with them when journeys are followed
 long enough to end (``run.arrival_days`` well before ``run.horizon_days``).
 """
@@ -26,6 +31,10 @@ import pandas as pd
 from journeysim.analysis.metrics import ALL
 from journeysim.model.compiled import CONVERTED, CompiledScenario, compile_scenario
 from journeysim.model.scenario import Scenario
+
+
+class NotApplicable(ValueError):
+    """The exact solver does not hold for this scenario; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,12 @@ def solve(scenario: Scenario | CompiledScenario) -> ExactSolution:
     (stage, previous channel), with conversion probability, expected touches and time, and
     losses by stage (capacity queues, retargeting and referrals left out)."""
     compiled = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
+    if compiled.has_carryover:
+        moody = [name for name, p in compiled.scenario.personas.items() if p.emotion_carryover.active]
+        raise NotApplicable(
+            f"emotion carry-over (personas {', '.join(moody)}: emotion_carryover.strength > 0) makes the journey path-dependent, "
+            "so it is no Markov chain over stages; simulate it, or solve scenario.without_carryover() as a screen"
+        )
     stages = compiled.stages[: compiled.n_journey_stages]
     rows, losses, transitions = [], [], {}
     for p, persona in enumerate(compiled.personas):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from journeysim.analysis.intervals import t_half_width
+from journeysim.analysis.survey_metrics import SURVEY_KPI_DESCRIPTIONS, with_survey_kpis
 
 ALL = "all"
 
@@ -31,7 +32,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "touches_to_convert": "mean touches before purchase, among converted",
     "time_to_convert_days": "mean days from arrival to purchase, among converted",
     "median_time_to_convert_days": "median days from arrival to purchase",
-    "satisfaction": "mean running emotion (touch emotions averaged per customer)",
+    "satisfaction": "mean satisfaction of customers with an experienced moment (the mean and the peak-end of their experienced moments: model.experience)",
     "revenue": "order value of purchases",
     "revenue_per_arrival": "revenue / arrivals",
     "average_order_value": "revenue / purchases (first and repeat)",
@@ -52,6 +53,11 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "referrals": "recommendations made by advocates",
     "referral_conversions": "converted customers who came through a referral",
     "word_of_mouth_share": "converted customers acquired by word of mouth / converted",
+    "detractors": "dissatisfied customers who spread negative word of mouth",
+    "negative_referrals": "complaints made by detractors",
+    "put_off": "prospects a complaint reached before they arrived",
+    # CSAT, NPS, CES and the true satisfaction beside them (journeysim.analysis.survey_metrics).
+    **SURVEY_KPI_DESCRIPTIONS,
 }
 
 
@@ -61,6 +67,7 @@ def kpi_table(
     by: Sequence[str] = (),
     spend: pd.DataFrame | None = None,
     staff: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per persona (and one pooled ``all`` row), a column per KPI.
 
@@ -69,16 +76,18 @@ def kpi_table(
     :func:`journeysim.model.media.budget_table` gives with replications=1) enters the costs, once
     per replication a row covers. ``staff`` (columns channel, staff_cost: ONE replication,
     as :func:`journeysim.model.staffing.staff_table` gives) enters them too, shared out by
-    :func:`staff_cost_per_customer`.
+    :func:`staff_cost_per_customer`. ``surveys`` (a run's surveys table) gives the survey
+    KPIs (:mod:`journeysim.analysis.survey_metrics`); None, they are NaN (no surveys).
     """
     keys = list(by)
     staff_costs = staff_cost_per_customer(customers, events, staff)
     per_persona = _kpis(customers, keys + ["persona"], spend, staff_costs)
     pooled = _kpis(customers, keys, spend, staff_costs).assign(persona=ALL)
     table = pd.concat([per_persona, pooled], ignore_index=True)
+    table["persona"] = table["persona"].astype(str)
+    table = with_survey_kpis(table, surveys, keys, ALL, customers)
     columns = keys + ["persona"] + list(KPI_DESCRIPTIONS)
     table = table[columns]
-    table["persona"] = table["persona"].astype(str)
     return table.sort_values(keys, kind="stable", ignore_index=True) if keys else table
 
 
@@ -145,6 +154,9 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
             "advocates": c["advocate"].astype(np.int64),
             "referrals": c["referrals"].astype(np.int64),
             "referral_conversions": (converted & (c["source"] == "referral")).astype(np.int64),
+            "detractors": c["detractor"].astype(np.int64),
+            "negative_referrals": c["negative_referrals"].astype(np.int64),
+            "put_off": c["heard_negative"].astype(np.int64),
             "replication": c["replication"] if "replication" in c else 0,
         }
     )
@@ -157,7 +169,8 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
         grouped = frame.assign(_one=pd.Categorical([0] * len(frame), categories=[0])).groupby("_one", observed=False)
     sums = grouped[
         ["arrivals", "converted", "lost", "open", "bounced", "friction_lost", "touches", "revenue", "contact_cost", "staff_cost", "reneges",
-         "repeaters", "repeat_purchases", "active", "loyal", "advocates", "referrals", "referral_conversions"]
+         "repeaters", "repeat_purchases", "active", "loyal", "advocates", "referrals", "referral_conversions",
+         "detractors", "negative_referrals", "put_off"]
     ].sum()
     means = grouped[["touches_converted", "time_converted", "satisfaction"]].mean()
     replications = grouped["replication"].nunique() if len(frame) else pd.Series(0, index=sums.index)
@@ -208,6 +221,9 @@ def _kpis(customers: pd.DataFrame, keys: list[str], spend: pd.DataFrame | None =
     out["referrals"] = sums["referrals"]
     out["referral_conversions"] = sums["referral_conversions"]
     out["word_of_mouth_share"] = ratio(sums["referral_conversions"], sums["converted"])
+    out["detractors"] = sums["detractors"]
+    out["negative_referrals"] = sums["negative_referrals"]
+    out["put_off"] = sums["put_off"]
     out = out.reset_index()
     return out.drop(columns="_one", errors="ignore")
 

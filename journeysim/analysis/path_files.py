@@ -23,12 +23,12 @@ from journeysim.analysis.paths import (
     PATH_TABLE_COLUMNS,
     TOUCH_LOG_COLUMNS,
     PathDataError,
+    canonical_path_texts,
     join_path,
-    path_channels,
     paths_from_events,
     split_path,
 )
-from journeysim.outputs import replacing, safe_cell
+from journeysim.outputs import FORMULA_STARTS, replacing, safe_cell
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
@@ -186,20 +186,33 @@ def read_path_table(
 def write_path_table(path_table: pd.DataFrame, file_path: str | os.PathLike, sep: str = ";") -> None:
     """Write a path table as CSV, atomically: readers never see a half-written file.
 
-    Floats are written in their shortest exact form, so :func:`read_path_table` gives back
-    an identical table for any table in canonical form (as read or aggregated here).
+    Numbers are written as ChannelAttribution's files write them: whole numbers without a
+    decimal point (``3``), others in their shortest exact form (``0.244``), so
+    :func:`read_path_table` gives back an identical table for any table in canonical form (as
+    read or aggregated here).
     """
     if sep not in FIELD_SEPARATORS:
         raise ValueError(f"sep must be one of ';', ',' or a tab, got {sep!r}")
-    channel_lists = path_channels(path_table)
+    texts = canonical_path_texts(path_table)
+    formula = np.fromiter((text.startswith(FORMULA_STARTS) for text in texts), dtype=bool, count=len(texts))
+    texts[formula] = [safe_cell(text) for text in texts[formula]]
+    numbers = [_number_texts(path_table[column].to_numpy(dtype=float)) for column in PATH_TABLE_COLUMNS[1:]]
     with replacing(file_path) as staged, open(staged, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=sep, lineterminator="\n")
         writer.writerow(PATH_TABLE_COLUMNS)
-        numbers = path_table[list(PATH_TABLE_COLUMNS[1:])].to_numpy(dtype=float)
-        for channels, row in zip(channel_lists, numbers):
-            writer.writerow([safe_cell(join_path(channels)), *(repr(float(value)) for value in row)])
+        writer.writerows(zip(texts, *numbers))
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _number_texts(values: np.ndarray) -> np.ndarray:
+    """``3`` for a whole number (below 2**53, where floats are still exact integers), the
+    shortest text that reads back as the same float otherwise (``0.244``, ``1e-17``)."""
+    whole = (values == np.round(values)) & (np.abs(values) < 2**53)
+    texts = np.empty(len(values), dtype=object)
+    texts[whole] = values[whole].astype(np.int64).astype(str)
+    texts[~whole] = [repr(float(value)) for value in values[~whole]]
+    return texts
 
 
 def _parse_timestamp(text: str, numeric: bool, where: str) -> float:

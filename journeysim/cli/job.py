@@ -13,6 +13,7 @@ import pandas as pd
 from journeysim.analysis import metrics as m
 from journeysim.analysis.exact import solve
 from journeysim.analysis.queues import queue_table
+from journeysim.cli.report import write_run_report
 from journeysim.config.durations import format_duration
 from journeysim.model.media import budget_table
 from journeysim.model.scenario import Scenario
@@ -28,6 +29,16 @@ from journeysim.reporting.figures import (
 from journeysim.reporting.run_text import run_summary
 from journeysim.simulation.runner import SimulationResult, simulate
 from journeysim.studies.change_notes import chosen_closed_touchpoints, closure_note
+from journeysim.studies.observed_run import write_observed_folder
+
+
+def observed_note(record: dict) -> str:
+    """The summary's lines on ``observed/``: what was written, and the XES file or why not."""
+    return (
+        f"\nObserved ({record['observation']}): observed/ holds paths.csv, paths_truth.csv, event_log.csv "
+        f"({record['event_log_rows']:,} events), ga4_events.csv ({record['ga4_rows']:,} rows), sessions.csv "
+        f"({record['sessions']:,} sessions), sessions_summary.csv, mmm_panel.csv and mmm_truth.csv; XES: {record['xes']}.\n"
+    )
 
 
 @dataclass
@@ -38,15 +49,20 @@ class JobResult:
     summary: str
 
 
-def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, write_events: bool = True, figures: bool = True) -> JobResult:
-    """Simulate and write everything into ``folder`` atomically (see :mod:`journeysim.outputs`)."""
+def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, write_events: bool = True, figures: bool = True, observed: bool = False,
+            report: bool = True) -> JobResult:
+    """Simulate and write everything into ``folder`` atomically (see :mod:`journeysim.outputs`);
+    ``observed`` adds ``observed/``: what a brand's tools would see of the run, and the truth
+    beside it (docs/observation.md); ``report`` adds ``report.html`` and its tables
+    (``pain_points.csv`` and others, docs/report.md)."""
     result = simulate(scenario, settings)
     customers, events = result.customers, result.events
     metrics = result.metrics()
     per_replication = result.metrics(by=("replication",))
     funnel = m.funnel(customers, events, scenario.stages, scenario.purchase_stage)
     touchpoints = m.touchpoint_table(events)
-    exact = solve(scenario).summary
+    exact_chain = scenario.without_carryover() if scenario.has_carryover else scenario  # carry-over: no Markov chain
+    exact = solve(exact_chain).summary
     queues = queue_table(result.queues, events, scenario, settings.horizon_days, settings.replications, settings.arrival_window_days)
     has_loyalty = any(p.loyalty is not None or p.advocacy is not None for p in scenario.personas.values())
     timeline = m.loyalty_timeline(events, settings.horizon_days, settings.replications) if has_loyalty else None
@@ -54,7 +70,8 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
         f"Scenario {scenario.name!r}, seed {settings.seed}, {settings.replications} replication(s), "
         f"horizon {format_duration(settings.horizon_days)}; {len(customers):,} customers, {len(events):,} events; "
         f"engine: {result.metadata['engine_choice']}.",
-        f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}) conversion probability per persona: "
+        f"Exact (infinite-horizon{', queues left out' if any(c.has_queue for c in scenario.channels.values()) else ''}"
+        f"{', emotion carry-over left out: the chain is a screen, not the journey' if scenario.has_carryover else ''}) conversion probability per persona: "
         + ", ".join(f"{row.persona} {row.conversion_probability:.1%}" for row in exact.itertuples()),
     ]
     closed = chosen_closed_touchpoints(scenario)
@@ -79,6 +96,8 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
         if scenario.budget:
             out.write_csv(budget_table(scenario, settings.horizon_days, settings.replications), "budget.csv")
         out.write_parquet(customers, "customers.parquet")
+        if scenario.surveys is not None:
+            out.write_csv(result.surveys, "surveys.csv")  # one row per invitation: what a brand would collect
         if write_events:
             out.write_parquet(events, "events.parquet")
         if figures:
@@ -88,6 +107,13 @@ def run_job(scenario: Scenario, settings: RunSettings, folder: str | Path, *, wr
                 save(queue_figure(result.queues, queues), out.path("queues.png"))
             if timeline is not None:
                 save(loyalty_figure(timeline), out.path("loyalty.png"))
+        metadata = result.metadata
+        if observed:
+            record = write_observed_folder(out, scenario, settings, result, metrics)
+            metadata = {**metadata, "observed": record}
+            summary += observed_note(record)
+        if report:  # report.html and its tables: journey maps, pain points, blueprint, a day in the life
+            write_run_report(out, scenario, settings, result, metadata)
         out.write_text(summary, "summary.txt")
-        out.finish(result.metadata)
+        out.finish(metadata)
     return JobResult(Path(folder), result, metrics, summary)

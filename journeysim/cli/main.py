@@ -73,9 +73,10 @@ def _job(cfg: Any) -> None:
             return
         output = loaded.output
         if loaded.experiment is None:
-            job = run_job(loaded.scenario, loaded.settings, folder, write_events=output.events, figures=output.figures)
+            job = run_job(loaded.scenario, loaded.settings, folder, write_events=output.events, figures=output.figures, observed=output.observed,
+                          report=output.report)
         else:
-            job = run_experiment_job(loaded.scenario, loaded.settings, loaded.experiment, folder, figures=output.figures)
+            job = run_experiment_job(loaded.scenario, loaded.settings, loaded.experiment, folder, figures=output.figures, report=output.report)
     except ConfigError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
             report_config_error(error)
@@ -184,12 +185,12 @@ Examples:
   journeysim -m run.seed=1,2,3 scenario.arrival_rate_per_day=100,200
 
 Keys: run.* (seed, horizon_days, replications, engine, workers, force), output.* (events,
-figures, resume, name), scenario.* (any field of the scenario), experiment.* (a study).
+figures, resume, name, observed, report), scenario.* (any field of the scenario), experiment.* (a study).
 Named: scenario=NAME ({scenarios}); experiment=NAME ({experiments}).
 Results go to outputs/DATE/TIME-xxxxxx (hydra.run.dir=DIR to choose); an invalid value stops
 the run with status 2, naming the key and the value.
 
-Other commands: journeysim-collect, journeysim-design, journeysim-attribution.
+Other commands: journeysim-collect, journeysim-design, journeysim-attribution, journeysim-report.
 Docs: README.md and docs/ (configuration.md lists every key and default).
 Hydra's own options: journeysim --hydra-help.
 """

@@ -34,6 +34,8 @@ JOB_METRICS = "metrics_by_replication.csv"
 EXPERIMENT_METRICS = "comparison_by_replication.csv"
 EXPERIMENT_COMPARISON = "comparison.csv"
 JOB_NODES = ("scenario", "run", "output", "experiment")  # what a composed job config holds
+# What a main job with output.observed=true writes besides (docs/observation.md).
+OBSERVED_PATHS, OBSERVED_MEDIA_TRUTH = "observed/paths.csv", "observed/mmm_truth.csv"
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -42,11 +44,12 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def matching_result(folder: str | Path, scenario: Scenario, settings: RunSettings, *, write_events: bool = True, figures: bool = True) -> dict[str, Any] | None:
+def matching_result(folder: str | Path, scenario: Scenario, settings: RunSettings, *, write_events: bool = True, figures: bool = True, observed: bool = False) -> dict[str, Any] | None:
     """``run.json`` of ``folder`` when it holds a complete main-job result of this very run, else None.
 
     Same scenario (config hash of the validated scenario), seed, replications, horizon,
-    arrival window, engine and package version, and every file this run would write.
+    arrival window, engine and package version, the order of the event rows when it writes
+    them, and every file this run would write.
     """
 
     expected = {
@@ -54,8 +57,10 @@ def matching_result(folder: str | Path, scenario: Scenario, settings: RunSetting
         "config_hash": config_hash(dict(scenario.source)),
         "seed": settings.seed,
         "replications": settings.replications,
+        **({"sort_by_time": settings.sort_by_time} if write_events else {}),
     }
     needed = {"metrics.csv", JOB_METRICS} | ({"events.parquet"} if write_events else set()) | ({"funnel.png"} if figures else set())
+    needed |= {OBSERVED_PATHS, OBSERVED_MEDIA_TRUTH} if observed else set()
     return _complete_result(Path(folder), expected, settings, needed)
 
 
@@ -63,19 +68,18 @@ def matching_experiment_result(folder: str | Path, current: Scenario, settings: 
     """``run.json`` of ``folder`` when it holds a complete result of this very experiment, else None.
 
     Same states (config hashes of the current state with the assumptions, and of the future
-    state), the same request (name, replications, adaptive rule, pairing, confidence), seed,
+    state, or of every option), the same request (name, replications or precision rule,
+    options, pairing, confidence), seed,
     horizon, arrival window, engine and package version, and every table it writes.
     """
 
     from journeysim.studies.experiment import (  # see _experiment
         experiment_request,
-        prepare_states,
+        state_hashes,
     )
 
-    assumed, future = prepare_states(current, experiment)
     expected = {
-        "current_config_hash": config_hash(dict(assumed.source)),
-        "future_config_hash": config_hash(dict(future.source)),
+        **state_hashes(current, experiment),
         "request": experiment_request(experiment),
         "seed": settings.seed,
     }
@@ -147,7 +151,8 @@ def _experiment(data: Any) -> Any:
     study = study_file_of_job()
     if study is None:
         return experiment
-    return replace(experiment, study=StudyFile(plain_data(study.get("changes") or {}), study.get("title") or "", by="command line"))
+    own = StudyFile(plain_data(study.get("changes") or {}), study.get("title") or "", by="command line", futures=plain_data(study.get("futures") or {}))
+    return replace(experiment, study=own)
 
 
 def study_file_of_job() -> dict[str, Any] | None:
@@ -183,7 +188,7 @@ def skip_completed_job(cfg: Any, folder: str | Path, job: Job | None = None) -> 
     if not job.output.resume:
         return False
     if job.experiment is None:
-        meta = matching_result(folder, job.scenario, job.settings, write_events=job.output.events, figures=job.output.figures)
+        meta = matching_result(folder, job.scenario, job.settings, write_events=job.output.events, figures=job.output.figures, observed=job.output.observed)
     else:
         meta = matching_experiment_result(folder, job.scenario, job.settings, job.experiment, figures=job.output.figures)
     if meta is None:

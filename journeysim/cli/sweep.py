@@ -203,7 +203,7 @@ def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
     scenario = (job_config or {}).get("scenario") or {}
     recorded = {"seed": run.get("seed"), "replications": run.get("replications"), "horizon_days": _days(run.get("horizon_days")), "scenario": scenario.get("name")}
     if (job_config or {}).get("experiment") is not None:
-        # An experiment's replications are its own (experiment.replications, or adaptive).
+        # An experiment's replications are its own (experiment.replications, or its precision rule).
         recorded.pop("replications")
         if not (folder / EXPERIMENT_METRICS).is_file():
             return f"complete, but without {EXPERIMENT_METRICS} (not an experiment job's result)"

@@ -42,11 +42,13 @@ SCENARIO_DURATIONS = (
     "channels.*.schedule.periods[].to_day",
     "touchpoints.*.*.delay_days",
     "personas.*.patience_days",
+    "personas.*.detraction.talk_days",
     "personas.*.touchpoints.*.*.delay_days",
     "calendar[].from_day",
     "calendar[].to_day",
     "budget.*.plan[].from_day",
     "budget.*.plan[].to_day",
+    "observation.session_timeout_days",
 )
 RUN_DURATIONS = ("horizon_days", "arrival_days")
 TIME_PARAMETERS = ("value", "mean", "low", "mode", "high", "scale")

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING
 
+from journeysim.model.experience import Detraction, EmotionCarryover, Experience
+from journeysim.model.observation import Observation
 from journeysim.model.scenario import (
     Advocacy,
     ChannelSwitch,
@@ -22,6 +24,7 @@ from journeysim.model.scenario import (
     Removal,
 )
 from journeysim.model.settings import OutputSettings, RunSettings
+from journeysim.model.surveys import ResponseProbability, Surveys
 
 
 @dataclass
@@ -91,6 +94,7 @@ class ChannelSchema:
     queue: QueueSchema = field(default_factory=QueueSchema)
     staff_cost_per_hour: float = 0.0
     label: str = ""
+    experience: bool = True  # touches are experienced moments (false: exposure, e.g. ads seen)
 
 
 @dataclass
@@ -102,6 +106,7 @@ class TouchpointSchema:
     emotion: float = 0.0
     friction: float = 0.0
     available: bool = True
+    experience: Optional[bool] = None  # None: the channel's (always true at the purchase stage)
 
 
 @dataclass
@@ -115,6 +120,7 @@ class TouchpointOverrideSchema:
     emotion: Optional[float] = None
     friction: Optional[float] = None
     available: Optional[bool] = None
+    experience: Optional[bool] = None
 
 
 @dataclass
@@ -135,6 +141,28 @@ class AdvocacySchema:
 
 
 @dataclass
+class EmotionCarryoverSchema:
+    strength: float = EmotionCarryover.strength  # logit shift of the drop probability per unit of mood; 0: off
+    decay: float = EmotionCarryover.decay  # share of the mood kept from one touch to the next
+
+
+@dataclass
+class DetractionSchema:
+    probability: float = MISSING
+    referral_rate_per_day: float = MISSING
+    satisfaction_threshold: float = Detraction.satisfaction_threshold
+    strength: float = Detraction.strength
+    talk_days: Duration = Detraction.talk_days
+
+
+@dataclass
+class ExperienceSchema:
+    peak_end_weight: float = Experience.peak_end_weight
+    purchase_emotion: float = Experience.purchase_emotion
+    friction_loss_emotion: float = Experience.friction_loss_emotion
+
+
+@dataclass
 class PersonaSchema:
     share: Optional[float] = None
     arrival_rate_per_day: Optional[float] = None
@@ -149,6 +177,8 @@ class PersonaSchema:
     touchpoints: Dict[str, Any] = field(default_factory=dict)
     loyalty: Optional[LoyaltySchema] = None
     advocacy: Optional[AdvocacySchema] = None
+    emotion_carryover: EmotionCarryoverSchema = field(default_factory=EmotionCarryoverSchema)
+    detraction: Optional[DetractionSchema] = None
     description: str = ""
 
 
@@ -200,6 +230,34 @@ class ChannelBudgetSchema:
 
 
 @dataclass
+class SurveyResponseSchema:
+    neutral: float = ResponseProbability.neutral  # response probability at satisfaction 0
+    extreme: float = ResponseProbability.extreme  # at satisfaction -1 or +1 (linear in |s| between)
+
+
+@dataclass
+class SurveysSchema:
+    # moments that send a survey: purchase, repeat_purchase, service, churn, friction_loss
+    after: List[str] = field(default_factory=lambda: list(Surveys.after))
+    invitation_probability: float = Surveys.invitation_probability  # share of those moments invited
+    response_probability: SurveyResponseSchema = field(default_factory=SurveyResponseSchema)
+    noise: float = Surveys.noise  # sd of the answers' noise, on the satisfaction scale
+    questions: List[str] = field(default_factory=lambda: list(Surveys.questions))  # csat, nps, ces
+
+
+@dataclass
+class ObservationSchema:
+    """What a brand records of the truth (:mod:`journeysim.model.observation`); every default
+    is full visibility."""
+
+    consent_rate: float = Observation.consent_rate  # share of customers who accept tracking
+    recorded_share: Dict[str, float] = field(default_factory=dict)  # channel -> share of its touches recorded (absent: 1)
+    identity_loss_per_day: float = Observation.identity_loss_per_day  # cookie resets / device switches per day
+    offline_purchase_match: float = Observation.offline_purchase_match  # probability a till sale is tied to its journey
+    session_timeout_days: Duration = "30min"  # inactivity that ends an analytics session (Observation's default)
+
+
+@dataclass
 class ScenarioSchema:
     name: str = MISSING
     description: str = ""
@@ -215,6 +273,9 @@ class ScenarioSchema:
     market: Optional[MarketSchema] = None
     calendar: List[CampaignSchema] = field(default_factory=list)
     budget: Dict[str, ChannelBudgetSchema] = field(default_factory=dict)
+    experience: ExperienceSchema = field(default_factory=ExperienceSchema)
+    surveys: Optional[SurveysSchema] = None  # CSAT / NPS / CES surveys; null: none
+    observation: Optional[ObservationSchema] = None  # what a brand records of the truth; null: everything
 
 
 @dataclass
@@ -228,19 +289,25 @@ class RunSchema:
     progress: bool = RunSettings.progress
     engine: str = RunSettings.engine
     workers: int = RunSettings.workers
+    backend: str = RunSettings.backend
     force: bool = RunSettings.force
+    sort_by_time: bool = RunSettings.sort_by_time
 
 
 @dataclass
-class AdaptiveSchema:
-    """An adaptive study's stopping rule: add ``batch`` paired replications at a time until the
-    interval of ``kpi`` (for ``persona``) is at most ``target_half_width`` wide on each side."""
+class PrecisionSchema:
+    """How many paired replications a study runs (:mod:`journeysim.studies.precision`): first
+    ``min_replications``, then ``batch`` more at a time until the interval of ``kpi``'s
+    difference (for ``persona``) is at most ``half_width`` wide on each side (a share of the
+    current mean when ``relative``), at most ``max_replications``."""
 
     kpi: str = "conversion_rate"
     persona: str = "all"
-    target_half_width: float = 0.002
-    max_replications: int = 200
-    batch: int = 5
+    half_width: float = 0.005  # 0.5 percentage points of conversion
+    relative: bool = False
+    min_replications: int = 5
+    batch: int = 2
+    max_replications: int = 100
 
 
 @dataclass
@@ -252,8 +319,10 @@ class ExperimentSchema:
     question: str = ""
     changes: Dict[str, Any] = field(default_factory=dict)  # a partial scenario: the future state
     assumptions: Dict[str, Any] = field(default_factory=dict)  # applied to both states first
-    replications: int = 20
-    adaptive: Optional[AdaptiveSchema] = None
+    # null: as many as `precision` needs; a number: exactly that many paired replications
+    replications: Optional[int] = None
+    precision: Optional[PrecisionSchema] = None  # null: PrecisionSchema's defaults
+    futures: Dict[str, Any] = field(default_factory=dict)  # several options instead of `changes`: NAME -> changes
     independent: bool = False  # True: the future state gets its own seed (no common random numbers)
     confidence: float = 0.95
 
@@ -264,6 +333,8 @@ class OutputSchema:
     figures: bool = OutputSettings.figures  # write the figures (PNG)
     resume: bool = OutputSettings.resume  # skip a job whose folder already holds its complete result
     name: str = OutputSettings.name  # a label in the default run folder's name
+    observed: bool = OutputSettings.observed  # write observed/: what a brand's tools would see, and the truth beside it
+    report: bool = OutputSettings.report  # write report.html and its tables (pain_points.csv, journey_map.csv, ...)
 
 
 SCHEMAS = (
@@ -284,10 +355,13 @@ SCHEMAS = (
     TouchpointSchema,
     TouchpointOverrideSchema,
     PersonaSchema,
+    SurveyResponseSchema,
+    SurveysSchema,
+    ObservationSchema,
     ScenarioSchema,
     RunSchema,
     OutputSchema,
-    AdaptiveSchema,
+    PrecisionSchema,
     ExperimentSchema,
 )
 

@@ -18,6 +18,12 @@ from journeysim.config.durations import (
 )
 from journeysim.config.names import unknown_name
 from journeysim.config.time_progress import check_time_progress
+from journeysim.config.validation_experience import (
+    build_carryover,
+    build_detraction,
+    build_experience,
+)
+from journeysim.config.validation_observation import build_observation
 from journeysim.config.validation_rules import (
     Collector,
     build_advocacy,
@@ -27,6 +33,7 @@ from journeysim.config.validation_rules import (
     build_queue,
     build_schedule,
 )
+from journeysim.config.validation_surveys import build_surveys
 from journeysim.model.scenario import (
     CHANNEL_MODES,
     REMOVAL_POLICIES,
@@ -37,7 +44,7 @@ from journeysim.model.scenario import (
     Scenario,
     Touchpoint,
 )
-from journeysim.model.settings import RunSettings
+from journeysim.model.settings import BACKENDS, RunSettings
 
 # The customer-journey stages practitioners name, in their natural order; a scenario may use
 # other names too, but those it shares with this list must keep this order.
@@ -88,6 +95,9 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     switch = data["channel_switch"]
     check.probability(f"{path}.channel_switch.friction", switch["friction"])
     removal = _build_removal(check, data.get("removal") or {}, path)
+    experience = build_experience(check, f"{path}.experience", data["experience"])
+    surveys = build_surveys(check, f"{path}.surveys", data.get("surveys"))
+    observation = build_observation(check, f"{path}.observation", data.get("observation"), channels)
     word_of_mouth, market, calendar = build_feedback(check, data, path, channels, stages, touchpoints, data["personas"])
     budget = build_budget(check, data["budget"], path, channels, stages, touchpoints, data["personas"])
     check.raise_if_any()
@@ -108,6 +118,9 @@ def build_scenario(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
         market=market,
         calendar=calendar,
         budget=MappingProxyType(budget),
+        experience=experience,
+        surveys=surveys,
+        observation=observation,
         source=MappingProxyType(dict(data)),
     )
     _check_journeys(check, scenario, path)
@@ -143,6 +156,9 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
     workers = data.get("workers", 1)
     if workers < 1:
         check.add(f"{path}.workers", f"must be >= 1 process, got {workers}")
+    backend = data.get("backend", RunSettings.backend)
+    if backend not in BACKENDS:
+        check.add(f"{path}.backend", f"must be one of {', '.join(BACKENDS)}, got {backend!r}")
     check.raise_if_any()
     return RunSettings(
         seed=int(data["seed"]),
@@ -152,7 +168,9 @@ def build_run_settings(data: Mapping[str, Any], path: str = "run") -> RunSetting
         progress=bool(data["progress"]),
         engine=str(data["engine"]),
         workers=int(workers),
+        backend=str(backend),
         force=bool(data.get("force", False)),
+        sort_by_time=bool(data.get("sort_by_time", False)),
     )
 
 
@@ -212,6 +230,7 @@ def _build_channels(check: Collector, specs: Mapping[str, Any], path: str) -> di
             schedule=build_schedule(check, f"{where}.schedule", spec.get("schedule"), capacity),
             queue=build_queue(check, f"{where}.queue", spec["queue"]),
             staff_cost_per_hour=float(staff_cost),
+            experience=bool(spec.get("experience", True)),
         )
     return channels
 
@@ -275,7 +294,9 @@ def _build_touchpoint(check, where, stage, channel, spec, stages, journey, chann
         )
     if len(check.problems) > problems_before or delay is None:
         return None
-    return Touchpoint(stage, channel, delay, float(advance), float(drop), target, float(emotion), float(friction))
+    experience = spec.get("experience") if spec.get("experience") is not None else (base.experience if base is not None else None)
+    return Touchpoint(stage, channel, delay, float(advance), float(drop), target, float(emotion), float(friction),
+                      None if experience is None else bool(experience))
 
 
 def _build_persona(check, where, name, spec, stages, journey, channels, purchase_stage, touchpoints):
@@ -308,6 +329,8 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
                 overrides[(stage, channel)] = touchpoint
     loyalty = build_loyalty(check, f"{where}.loyalty", spec.get("loyalty"))
     advocacy = build_advocacy(check, f"{where}.advocacy", spec.get("advocacy"))
+    carryover = build_carryover(check, f"{where}.emotion_carryover", spec["emotion_carryover"])
+    detraction = build_detraction(check, f"{where}.detraction", spec.get("detraction"))
     if len(check.problems) > problems_before or order_value is None:
         return None
     return Persona(
@@ -323,6 +346,8 @@ def _build_persona(check, where, name, spec, stages, journey, channels, purchase
         touchpoint_overrides=MappingProxyType(overrides),
         loyalty=loyalty,
         advocacy=advocacy,
+        emotion_carryover=carryover,
+        detraction=detraction,
     )
 
 

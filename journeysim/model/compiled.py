@@ -69,6 +69,7 @@ class CompiledScenario:
     delay_params: np.ndarray  # float64 [..., 3]
     delay_mean: np.ndarray
     touch_cost: np.ndarray  # float64: the channel's cost per contact, 0 at closed touchpoints
+    experienced: np.ndarray  # bool: a touch there is an experienced moment (not exposure)
     # [channel]
     cost_per_contact: np.ndarray
     sells: np.ndarray
@@ -77,6 +78,12 @@ class CompiledScenario:
     order_value_code: np.ndarray
     order_value_params: np.ndarray  # [persona, 3]
     order_value_mean: np.ndarray
+    carryover_strength: np.ndarray  # emotion carry-over: logit shift per unit of mood (0: off)
+    carryover_decay: np.ndarray  # share of the mood kept from one touch to the next
+
+    @property
+    def has_carryover(self) -> bool:
+        return bool(self.carryover_strength.any())
 
     @property
     def index_dtype(self) -> type[np.signedinteger]:
@@ -135,6 +142,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     delay_code = np.zeros(shape, dtype=np.int8)
     delay_params = np.zeros(shape + (3,))
     delay_mean = np.zeros(shape)
+    experienced = np.array([[[scenario.is_experience(s, c) for c in channels] for s in stages]] * len(personas), dtype=bool).reshape(shape)
     purchase = scenario.purchase_index
 
     for p, persona_name in enumerate(personas):
@@ -145,6 +153,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             # Kept with zero weight too: a referral's first touch uses the word-of-mouth
             # touchpoint whatever the persona's affinity for choosing it.
             available[p, s, c] = True
+            experienced[p, s, c] = scenario.is_experience(stage, channel, touchpoint)
             probability[p, s, c] = weight
             for switched, extra in enumerate((0.0, scenario.channel_switch.friction)):
                 effective = touchpoint.effective(persona.friction_sensitivity, extra)
@@ -213,6 +222,9 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         order_value_code=np.array([KIND_CODES[d.kind] for d in order_values], dtype=np.int8),
         order_value_params=np.array([d.padded_params() for d in order_values]),
         order_value_mean=np.array([d.mean for d in order_values]),
+        experienced=experienced,
+        carryover_strength=np.array([scenario.personas[name].emotion_carryover.strength for name in personas]),
+        carryover_decay=np.array([scenario.personas[name].emotion_carryover.decay for name in personas]),
     )
 
 

@@ -8,11 +8,14 @@ variants with :func:`journeysim.with_changes`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from journeysim.model.distributions import Distribution
+from journeysim.model.experience import Detraction, EmotionCarryover, Experience
+from journeysim.model.observation import Observation
+from journeysim.model.surveys import Surveys
 
 ONLINE, OFFLINE = "online", "offline"
 CHANNEL_MODES = (ONLINE, OFFLINE)
@@ -65,6 +68,9 @@ class Channel:
     schedule: Schedule | None = None
     queue: QueuePolicy = QueuePolicy()
     staff_cost_per_hour: float = 0.0
+    # Touches here are experienced moments (service, website, store) rather than exposure
+    # (ads, posts seen); see :mod:`journeysim.model.experience`.
+    experience: bool = True
 
     @property
     def has_queue(self) -> bool:
@@ -92,6 +98,7 @@ class Touchpoint:
     target: str | None = None
     emotion: float = 0.0
     friction: float = 0.0
+    experience: bool | None = None  # None: the channel's ``experience`` (always true at purchase)
 
     def effective(self, friction_sensitivity: float, extra_friction: float = 0.0) -> "EffectiveTouch":
         """Outcome probabilities and emotion once friction acts on a persona with sensitivity k.
@@ -293,6 +300,8 @@ class Persona:
     # previous channel -> channel -> weight multiplying affinity for the next touch: the
     # channel hand-off (social -> website more likely than social -> store). Empty: none.
     handoff: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
+    emotion_carryover: EmotionCarryover = EmotionCarryover()
+    detraction: Detraction | None = None
 
 
 @dataclass(frozen=True)
@@ -315,6 +324,11 @@ class Scenario:
     market: Market | None = None
     calendar: tuple[Campaign, ...] = ()
     budget: Mapping[str, ChannelBudget] = field(default_factory=lambda: MappingProxyType({}))
+    experience: Experience = Experience()
+    # How a brand measures satisfaction (CSAT, NPS, CES); None: no surveys.
+    surveys: Surveys | None = None
+    # What a brand records of the truth (consent, identity loss...); None: everything.
+    observation: Observation | None = None
     # The validated plain-data form this scenario was built from (for hashing and changes).
     source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -344,7 +358,29 @@ class Scenario:
     @property
     def has_feedback(self) -> bool:
         """Do customers create other customers (referrals) or compete for a finite market?"""
-        return self.market is not None or any(p.advocacy is not None for p in self.personas.values())
+        return self.market is not None or any(p.advocacy is not None or p.detraction is not None for p in self.personas.values())
+
+    @property
+    def has_carryover(self) -> bool:
+        """Does some persona's mood move its drop probability (the chain becomes path-dependent)?"""
+        return any(p.emotion_carryover.active for p in self.personas.values())
+
+    def without_carryover(self) -> "Scenario":
+        """The same scenario with every persona's emotion carry-over off: the Markov chain the
+        exact solver can answer (a screen for the real, path-dependent journey)."""
+        personas = {name: replace(p, emotion_carryover=EmotionCarryover()) for name, p in self.personas.items()}
+        source = dict(self.source)
+        if "personas" in source:  # the plain-data form (hashes, changes) says it too
+            off = {"strength": 0.0, "decay": EmotionCarryover.decay}
+            source["personas"] = {name: {**spec, "emotion_carryover": off} for name, spec in source["personas"].items()}
+        return replace(self, personas=MappingProxyType(personas), source=MappingProxyType(source))
+
+    def is_experience(self, stage: str, channel: str, touchpoint: Touchpoint | None = None) -> bool:
+        """Is a touch at (stage, channel) an experienced moment? The touchpoint's own flag, else
+        the channel's; every touch at the purchase stage is one."""
+        if touchpoint is not None and touchpoint.experience is not None:
+            return touchpoint.experience
+        return stage == self.purchase_stage or self.channels[channel].experience
 
     @property
     def channel_names(self) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ def summary_text(result: BudgetOptimisation) -> str:
               f"cost per acquisition in the search: {result.cost_per_acquisition_current:,.2f} -> {result.cost_per_acquisition_recommended:,.2f}"]
     if result.gain:
         g = result.gain
-        lines.append(f"re-checked on the full scenario ({g['replications']} paired replications): {g['current']:,.1f} -> {g['future']:,.1f}, "
+        why = f"; {g['stopped_because']}" if "stopped_because" in g else ""
+        lines.append(f"re-checked on the full scenario ({g['replications']} paired replications{why}): {g['current']:,.1f} -> {g['future']:,.1f}, "
                      f"gain {g['difference']:+,.1f} [{g['ci_low']:+,.1f}, {g['ci_high']:+,.1f}] ({g['relative_change']:+.1%})")
     lines += ["", f"verdict: {result.verdict}"]
     lines += ["", f"marginal return ({result.objective} per extra EUR/day, 95% interval):"]

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from journeysim.studies.comparison import Comparison
 
 MARKER = "*"
+# Survey scores: CSAT in % of respondents, NPS from -100 to 100, CES on its 1-7 scale.
+SURVEY_POINTS = {"csat": "{:.1f}%", "nps": "{:+.1f}", "ces": "{:.2f}"}
 
 
 def _is_share(kpi: str) -> bool:
@@ -35,8 +37,10 @@ def format_value(kpi: str, value: float) -> str:
         return format_duration(value)
     if _is_share(kpi):
         return f"{value:.2%}"
-    if kpi == "satisfaction":
+    if kpi.endswith("satisfaction"):
         return f"{value:+.3f}"
+    if kpi in SURVEY_POINTS:
+        return SURVEY_POINTS[kpi].format(value)
     if kpi == "return_on_spend":
         return f"{value:.3f}x"
     return f"{value:,.2f}" if abs(value) < 1e5 else f"{value:,.0f}"
@@ -49,8 +53,10 @@ def format_difference(kpi: str, value: float) -> str:
         return format_duration(value, signed=True)
     if _is_share(kpi):
         return f"{100 * value:+.2f} pp"
-    if kpi == "satisfaction":
+    if kpi.endswith("satisfaction"):
         return f"{value:+.3f}"
+    if kpi in ("csat", "nps"):
+        return f"{value:+.1f} pts"
     return f"{value:+,.3f}" if abs(value) < 10 else f"{value:+,.1f}"
 
 
@@ -94,17 +100,13 @@ def comparison_text(comparison: Comparison) -> str:
         + (f", arrivals over the first {format_duration(settings.arrival_days)}" if settings.arrival_days is not None else "")
         + f"; scenario {comparison.current.name!r}."
     )
-    if comparison.stopping.get("mode") == "adaptive":
-        s = comparison.stopping
-        parts.append(
-            f"Adaptive: {s['stopped_because']} after {s['replications']} replications "
-            f"(half-width of {s['kpi']} [{s['persona']}] = {format_difference(s['kpi'], s['half_width']).lstrip('+')}, "
-            f"target {format_difference(s['kpi'], s['target_half_width']).lstrip('+')})."
-        )
+    parts.append(stopping_text(comparison.stopping, comparison.engines))
     pooled = table.loc[table["persona"] == ALL]
     constant = pooled.loc[is_constant(pooled), "kpi"].tolist()
     shown = [k for k in comparison.kpis if k not in SECONDARY_KPIS and k not in constant]
-    main = pooled.loc[pooled["kpi"].isin(shown)].copy()
+    # A KPI neither state measured (the survey KPIs of a study without surveys) is left out.
+    measured = pooled["current"].notna() | pooled["future"].notna()
+    main = pooled.loc[pooled["kpi"].isin(shown) & measured].copy()
     main["label"] = main["kpi"].str.removesuffix("_days")  # durations carry their unit
     parts += ["", f"KPIs, all personas (means over replications; {MARKER} = the {comparison.confidence:.0%} interval of the paired difference excludes zero)",
               _table_text(main, "KPI", "label")]
@@ -130,6 +132,22 @@ def comparison_text(comparison: Comparison) -> str:
             parts += [f"  {r.measure:<9}  {r.channel:<{channel_width}}  {r.current_share:6.1%} -> {r.future_share:6.1%}  ({100 * r.share_difference:+.1f} pp)"
                       for r in mix.sort_values(["measure", "share_difference"], ascending=[False, False]).itertuples()]
     return "\n".join(parts) + "\n"
+
+
+def stopping_text(stopping: Mapping[str, Any], engines: Mapping[str, str]) -> str:
+    """How many replications a study ran and why, and on which engines: "Precision: target
+    half-width reached after 6 replications (half-width of conversion_rate [all] = 0.09 pp,
+    target 0.50 pp)" or "Fixed: 20 replications"."""
+    on = ", ".join(f"{state} {engine}" for state, engine in engines.items())
+    engines_text = f" Engines: {on}." if on else ""
+    if stopping.get("mode") != "precision":
+        return f"Fixed: {stopping.get('replications', '?')} replications.{engines_text}"
+    kpi = stopping["kpi"]
+    return (
+        f"Precision: {stopping['stopped_because']} after {stopping['replications']} replications "
+        f"(half-width of {kpi} [{stopping['persona']}] = {format_difference(kpi, stopping['reached_half_width']).lstrip('+')}, "
+        f"target {format_difference(kpi, stopping['target_half_width']).lstrip('+')}).{engines_text}"
+    )
 
 
 def change_lines(current: Scenario, changes: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> list[str]:

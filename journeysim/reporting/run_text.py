@@ -36,6 +36,16 @@ SUMMARY_KPIS = {
     "revenue_per_customer": ("revenue per customer", "{:,.0f}"),
     "word_of_mouth_share": ("acquired by word of mouth", "{:.1%}"),
 }
+# Shown when the scenario runs surveys: what they measured, and the truth beside it.
+SURVEY_SUMMARY_KPIS = {
+    "survey_invitations": ("survey invitations", "{:,.0f}"),
+    "response_rate": ("survey response rate", "{:.1%}"),
+    "csat": ("CSAT (% answering 4-5)", "{:.1f}"),
+    "nps": ("NPS", "{:+.1f}"),
+    "ces": ("CES (1-7, 7 easy)", "{:.2f}"),
+    "invited_satisfaction": ("true satisfaction, invited", "{:+.2f}"),
+    "respondent_satisfaction": ("true satisfaction, respondents", "{:+.2f}"),
+}
 QUEUE_COLUMNS = {
     "servers": ("servers", "{:.0f}"),
     "offered_load_erlangs": ("offered load (Erlang)", "{:.2f}"),
@@ -60,12 +70,14 @@ def _format(value: float, pattern: str | Callable[[float], str]) -> str:
 
 
 def kpi_text(metrics: pd.DataFrame) -> str:
-    """KPIs as rows, personas as columns."""
+    """KPIs as rows, personas as columns (the survey KPIs too when the run had surveys)."""
     table = metrics.set_index("persona")
     columns = [p for p in table.index if p != ALL] + [ALL]
+    surveyed = "survey_invitations" in table and table["survey_invitations"].notna().any()
+    shown = {**SUMMARY_KPIS, **(SURVEY_SUMMARY_KPIS if surveyed else {})}
     out = pd.DataFrame(
-        {persona: [_format(table.at[persona, k], fmt) for k, (_, fmt) in SUMMARY_KPIS.items()] for persona in columns},
-        index=[label for label, _ in SUMMARY_KPIS.values()],
+        {persona: [_format(table.at[persona, k], fmt) for k, (_, fmt) in shown.items()] for persona in columns},
+        index=[label for label, _ in shown.values()],
     )
     out.columns = [c.replace("_", " ") for c in out.columns]
     return out.to_string()

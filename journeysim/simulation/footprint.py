@@ -65,7 +65,8 @@ def estimate_footprint(compiled: CompiledScenario, settings: RunSettings, keep_e
         lengths = np.diff(np.append(starts, window))
         customers += scenario.arrival_rate(persona) * float(np.dot(lengths, multipliers))
     customers += sum(budget.max_arrivals_per_day for budget in scenario.budget.values()) * window  # exposure < 1: an upper bound
-    summary = solve(compiled).summary.set_index("persona")
+    chain = compiled.scenario.without_carryover() if compiled.has_carryover else compiled  # an estimate: carry-over left out
+    summary = solve(chain).summary.set_index("persona")
     pooled = summary.loc["all"] if "all" in summary.index else summary.mean(numeric_only=True)
     touches = float(np.nan_to_num(pooled["expected_touches"], nan=1.0))
     converting = float(np.nan_to_num(pooled["conversion_probability"], nan=0.0))

@@ -2,8 +2,14 @@
 
 ``simulate``'s replications (``run.workers``) and a comparison's batches both go through
 :func:`in_processes`; a scenario travels as its validated plain data (:func:`portable`) and
-is rebuilt in the worker (:func:`restore`). Results do not depend on the number of workers:
-replication *r* draws from its own random streams wherever it runs.
+is rebuilt in the worker (:func:`restore`). Results do not depend on the number of workers,
+nor on where they run: replication *r* draws from its own random streams wherever it runs.
+
+Where they run is ``run.backend`` (:data:`journeysim.model.settings.BACKENDS`): ``local``
+processes on this machine (joblib's loky backend), or the workers of a Ray or Dask cluster
+through joblib's backends for them (``ray.util.joblib``, ``distributed``). A cluster
+backend connects to the cluster its package finds (``RAY_ADDRESS``; a running Dask
+``Client`` or ``DASK_SCHEDULER_ADDRESS``), or starts one on this machine.
 """
 
 from __future__ import annotations
@@ -12,10 +18,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from journeysim.config import plain_data, scenario_from_dict
+from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
+
+# The package each cluster backend needs, and the extra of journeysim that installs it.
+BACKEND_PACKAGES = {"ray": ("ray", "cluster"), "dask": ("distributed", "cluster")}
 
 
 def portable(scenario: Scenario) -> dict[str, Any]:
@@ -44,12 +55,23 @@ def worker_processes(workers: int, tasks: int) -> int:
     return max(1, min(workers, tasks, usable_cores()))
 
 
-def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], workers: int) -> Iterator[Any]:
-    """``task(*a)`` for each ``a`` of ``arguments``, in order: in this process when
-    only one worker process would run, else in :func:`worker_processes` processes (joblib's
-    loky backend), yielded as they come so the caller can count progress. The results are
-    the same either way."""
+def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], workers: int, backend: str = "local") -> Iterator[Any]:
+    """``task(*a)`` for each ``a`` of ``arguments``, in order, yielded as they come so the
+    caller can count progress; the results are the same however they run.
+
+    ``backend="local"``: in this process when only one worker process would run, else in
+    :func:`worker_processes` processes (joblib's loky backend). ``"ray"`` or ``"dask"``: as
+    tasks on that cluster, ``workers`` of them at a time (1, the default: as many as the
+    cluster has cores), all yielded once the last is done; a backend whose package is
+    missing is a :class:`ConfigError` naming the extra that installs it."""
     arguments = list(arguments)
+    if backend != "local":
+        from joblib import Parallel, delayed
+
+        with cluster_backend(backend):
+            # A list: Ray's joblib backend cannot return results as they come.
+            yield from Parallel(n_jobs=min(workers, len(arguments)) if workers > 1 else -1)(delayed(task)(*each) for each in arguments)
+        return
     if worker_processes(workers, len(arguments)) <= 1:
         for each in arguments:
             yield task(*each)
@@ -60,6 +82,34 @@ def in_processes(task: Callable[..., Any], arguments: Iterable[tuple[Any, ...]],
     yield from Parallel(n_jobs=worker_processes(workers, len(arguments)), backend="loky", return_as="generator")(
         delayed(_watched)(owner, task, *each) for each in arguments
     )
+
+
+def cluster_backend(backend: str) -> AbstractContextManager[Any]:
+    """joblib's configuration for ``backend`` ("ray" or "dask"), connected to its cluster.
+
+    Ray: ``ray.util.joblib``'s backend, which joins the cluster at ``RAY_ADDRESS`` or starts a
+    local Ray instance. Dask: the running ``distributed.Client``, else a new one (the
+    scheduler at ``DASK_SCHEDULER_ADDRESS``, or a local cluster), kept for the process."""
+    package, extra = BACKEND_PACKAGES[backend]
+    try:
+        if backend == "ray":
+            from ray.util.joblib import register_ray
+
+            register_ray()
+        else:
+            from distributed import Client, get_client
+
+            try:
+                get_client()
+            except ValueError:  # no client yet: the scheduler the Dask config names, or a local one
+                Client()
+    except ImportError:
+        raise ConfigError(
+            Problem("run.backend", f"{backend} needs the {package!r} package, which is not installed: pip install \"journeysim[{extra}]\"")
+        ) from None
+    from joblib import parallel_config
+
+    return parallel_config(backend=backend)
 
 
 # A worker outlives a hard-killed owner (SIGKILL runs no clean-up), and loky keeps idle workers

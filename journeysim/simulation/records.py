@@ -4,16 +4,19 @@ Engines append small integer codes and floats to typed arrays (cheap per event);
 tables are built once at the end with categorical columns. Column meanings:
 
 events: replication, customer_id, persona, time_days, stage, channel, event, outcome,
-        emotion, value, cost (one row per event)
+        emotion, experience, value, cost (one row per event)
 customers: replication, customer_id, persona, persona_customer, source, referred_by,
         arrival_days, outcome, final_stage, final_channel, touches, reneges,
         lost_to_friction, time_to_convert_days, repeat_purchases, churned, active_at_horizon,
-        loyal, advocate, referrals, satisfaction, revenue, contact_cost (one row per customer)
+        loyal, advocate, referrals, detractor, negative_referrals, heard_negative, experiences,
+        satisfaction, revenue, contact_cost (one row per customer)
 queues: replication, customer_id, persona, stage, channel, arrival_days, wait_days,
         served, service_days (one row per visit to a capacity channel)
 
-Satisfaction is the mean emotion over a customer's experiences: touches, reneges and repeat
-purchases.
+Satisfaction comes from a customer's experienced moments (events with ``experience`` true:
+touches on experience touchpoints, reneges, the purchase, repeat purchases, the loss to
+friction); see :mod:`journeysim.model.experience`. Engines compute it and pass it in the
+customer columns, beside ``experiences`` (how many moments).
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ import pandas as pd
 
 from journeysim.model.compiled import code_dtype
 
-EVENT_TYPES = ("arrival", "touch", "purchase", "renege", "repeat_purchase", "churn", "loyal", "advocate", "referral")
-ARRIVAL, TOUCH, PURCHASE, RENEGE, REPEAT_PURCHASE, CHURN, LOYAL, ADVOCATE, REFERRAL = range(9)
+EVENT_TYPES = ("arrival", "touch", "purchase", "renege", "repeat_purchase", "churn", "loyal", "advocate", "referral",
+               "friction_loss", "detractor", "negative_referral")
+ARRIVAL, TOUCH, PURCHASE, RENEGE, REPEAT_PURCHASE, CHURN, LOYAL, ADVOCATE, REFERRAL, FRICTION_LOSS, DETRACTOR, NEGATIVE_REFERRAL = range(12)
+# Events that are experienced moments whatever their channel (a touch is one when its
+# touchpoint is: see :func:`experience_flags`).
+EXPERIENCED_EVENTS = (PURCHASE, RENEGE, REPEAT_PURCHASE, FRICTION_LOSS)
 SOURCES = ("organic", "referral", "paid")
 ORGANIC, REFERRED, PAID = range(3)
 TOUCH_OUTCOMES = ("advance", "stay", "drop", "friction_drop")
@@ -92,6 +99,18 @@ class EventRecorder:
         }
 
 
+def experience_flags(columns: dict[str, np.ndarray], experienced: np.ndarray) -> np.ndarray:
+    """The ``experience`` column of event columns: the always-experienced events, and touches
+    at touchpoints whose ``experienced[persona, stage, channel]`` is true."""
+    event = np.asarray(columns["event"])
+    flags = np.isin(event, EXPERIENCED_EVENTS)
+    touch = np.flatnonzero(event == TOUCH)
+    if touch.size:
+        at = (np.asarray(columns["persona"])[touch], np.asarray(columns["stage"])[touch], np.asarray(columns["channel"])[touch])
+        flags[touch] = experienced[at]
+    return flags
+
+
 def categorical(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(codes, dtype=code_dtype(len(categories))), categories=list(categories))
 
@@ -109,9 +128,11 @@ def events_table(columns: dict[str, np.ndarray], replication: int, stages, chann
             "event": categorical(columns["event"], EVENT_TYPES),
             "outcome": categorical(columns["outcome"], TOUCH_OUTCOMES),
             "emotion": columns["emotion"].astype(np.float32, copy=False),
+            "experience": np.asarray(columns["experience"], dtype=bool) if "experience" in columns else np.zeros(n, dtype=bool),
             "value": columns["value"].astype(np.float32, copy=False),
             "cost": columns["cost"].astype(np.float32, copy=False),
-        }
+        },
+        copy=False,  # the engine's arrays become the columns: no copy, no block consolidation
     )
 
 
@@ -127,9 +148,6 @@ def customers_table(columns: dict[str, np.ndarray], replication: int, stages, ch
     touches = column("touches", np.int32, 0)
     reneges = column("reneges", np.int32, 0)
     repeats = column("repeat_purchases", np.int32, 0)
-    experiences = touches + reneges + repeats
-    emotion_sum = column("emotion_sum", np.float64, 0.0)
-    satisfaction = np.divide(emotion_sum, experiences, out=np.full(n, np.nan), where=experiences > 0)
     outcome = column("outcome", np.int8, OPEN)
     converted = outcome == CONVERTED
     churned = column("churned", bool, False)
@@ -155,10 +173,15 @@ def customers_table(columns: dict[str, np.ndarray], replication: int, stages, ch
             "loyal": column("loyal", bool, False),
             "advocate": column("advocate", bool, False),
             "referrals": column("referrals", np.int32, 0),
-            "satisfaction": satisfaction.astype(np.float32),
+            "detractor": column("detractor", bool, False),
+            "negative_referrals": column("negative_referrals", np.int32, 0),
+            "heard_negative": column("heard_negative", bool, False),
+            "experiences": column("experiences", np.int32, 0),
+            "satisfaction": column("satisfaction", np.float32, np.nan),
             "revenue": column("revenue", np.float32, 0.0),
             "contact_cost": column("contact_cost", np.float32, 0.0),
-        }
+        },
+        copy=False,
     )
 
 

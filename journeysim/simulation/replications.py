@@ -1,7 +1,7 @@
 """The one replication runner: numbered replications of one scenario with one seed.
 
 Every study runs its simulations through :class:`ReplicationRunner`: the comparison (each
-state, each batch of an adaptive study), incrementality (every channel or friction removed),
+state, each batch its precision rule asks for), incrementality (every channel or friction removed),
 the budget optimiser (every split it tries, and its paired re-check), the per-channel budget
 report and sensitivity analyses. It calls :func:`journeysim.simulation.runner.simulate`, so
 replication *r* is the same whichever study, batch or process runs it, and summarises runs
@@ -26,8 +26,8 @@ class ReplicationRunner:
     """Simulates given replication numbers of one scenario with one seed.
 
     ``settings`` gives the horizon, arrival window and engine (``seed`` overrides its seed);
-    progress bars and worker processes are the caller's business, so runs here are silent
-    and in this process. Replication *r* is exactly replication *r* of
+    progress bars, worker processes and clusters are the caller's business, so runs here are
+    silent and in this process (or the worker process a study sent them to). Replication *r* is exactly replication *r* of
     ``simulate(scenario, seed=seed, replications > r)``: adaptive batches continue the
     sequence a fixed run uses, and two scenarios run with the same seed share random numbers.
     """
@@ -35,7 +35,7 @@ class ReplicationRunner:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int | None = None) -> None:
         self.scenario = scenario
         self.seed = settings.seed if seed is None else int(seed)
-        self.settings = run_settings_from_dict({**asdict(settings), "seed": self.seed, "progress": False, "workers": 1})
+        self.settings = run_settings_from_dict({**asdict(settings), "seed": self.seed, "progress": False, "workers": 1, "backend": "local"})
 
     def run(self, replications: range | int | None = None, *, keep_events: bool = True) -> SimulationResult:
         """The tables of ``replications`` (a run of consecutive numbers; an int n means 0..n-1;

@@ -40,12 +40,15 @@ from journeysim.simulation.records import (
     events_table,
     queues_table,
 )
+from journeysim.simulation.surveys import survey_table
+from journeysim.simulation.tables import concat_tables, customer_order
 
 
 @dataclass
 class SimulationResult:
     """Tables of a run: ``events`` (one row per event), ``customers`` (one per customer),
-    ``queues`` (one row per visit to a capacity channel) and ``metadata``."""
+    ``queues`` (one row per visit to a capacity channel), ``surveys`` (one row per survey
+    invitation; empty without a ``surveys`` section) and ``metadata``."""
 
     events: pd.DataFrame
     customers: pd.DataFrame
@@ -56,11 +59,14 @@ class SimulationResult:
     spend: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Staff hours and cost of one replication per channel with staff (empty without one).
     staff: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Survey invitations, responses and answers (journeysim.simulation.surveys).
+    surveys: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metrics(self, by: tuple[str, ...] = ()) -> pd.DataFrame:
-        """The run's KPI table (:func:`journeysim.analysis.metrics.kpi_table`), media spend and
-        staff costs included; ``by`` adds grouping columns such as ``("replication",)``."""
-        return kpi_table(self.customers, self.events, by=by, spend=self.spend, staff=self.staff)
+        """The run's KPI table (:func:`journeysim.analysis.metrics.kpi_table`), media spend,
+        staff costs and survey KPIs included; ``by`` adds grouping columns such as ``("replication",)``."""
+        surveys = self.surveys if self.scenario is not None and self.scenario.surveys is not None else None
+        return kpi_table(self.customers, self.events, by=by, spend=self.spend, staff=self.staff, surveys=surveys)
 
 
 def simulate(
@@ -76,12 +82,17 @@ def simulate(
     engine: str | None = None,
     keep_events: bool = True,
     first_replication: int = 0,
+    sort_by_time: bool | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario``; keyword arguments override fields of ``settings``.
 
     ``arrivals`` (columns ``persona``, ``time_days``) replaces the Poisson arrivals with given
     ones, the same in every replication. ``engine`` is ``"simpy"``, ``"vectorised"`` or
     ``"auto"`` (the vectorised engine when the scenario allows it).
+
+    Events come grouped by replication and customer, each customer's in time order;
+    ``sort_by_time=True`` (``run.sort_by_time``) orders each replication's by time instead
+    (:mod:`journeysim.simulation.tables`): the same rows, sorted at some cost.
 
     Replications are numbered ``first_replication`` onwards, and replication *r* is the same
     whichever call runs it: ``simulate(s, seed=1, replications=5, first_replication=5)`` gives
@@ -90,7 +101,7 @@ def simulate(
     """
     if isinstance(first_replication, bool) or not isinstance(first_replication, int) or first_replication < 0:
         raise ConfigError(Problem("first_replication", f"must be a whole number >= 0, got {first_replication!r}"))
-    settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine)
+    settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine, sort_by_time)
     compiled = compile_scenario(scenario)
     check_footprint(compiled, settings, keep_events)  # refuses what would not fit in memory
     engine_ = select_engine(settings.engine, compiled)
@@ -98,7 +109,7 @@ def simulate(
     numbers = range(first_replication, first_replication + settings.replications)
     plans = [(r, given or replication_arrivals(compiled, settings, r)) for r in numbers]
     total = sum(len(a) for _, a in plans)
-    event_tables, customer_tables, queue_tables = [], [], []
+    event_tables, customer_tables, queue_tables, survey_tables = [], [], [], []
     with tqdm(
         total=total,
         unit=" customers",
@@ -108,17 +119,19 @@ def simulate(
         delay=2.0,
         leave=False,
     ) as bar:
-        for replication, (events, customers, queues) in zip(numbers, _replications(scenario, compiled, engine_, settings, plans, given, keep_events, bar.update)):
+        for replication, (events, customers, queues, surveys) in zip(numbers, _replications(scenario, compiled, engine_, settings, plans, given, keep_events, bar.update)):
             if keep_events:
                 event_tables.append(events)
             customer_tables.append(customers)
             queue_tables.append(queues)
+            survey_tables.append(surveys)
     metadata_ = run_metadata(scenario, settings, engine_.name, first_replication=first_replication,
                              engine_choice=engine_.selection_note or f"{engine_.name} as asked")
-    events = _concat(event_tables) if keep_events else _concat([])
+    events = concat_tables(event_tables) if keep_events else concat_tables([])
     return SimulationResult(
-        events=events, customers=_concat(customer_tables), metadata=metadata_, scenario=scenario, queues=_concat(queue_tables),
+        events=events, customers=concat_tables(customer_tables), metadata=metadata_, scenario=scenario, queues=concat_tables(queue_tables),
         spend=spend_table(scenario, settings.horizon_days), staff=staff_table(scenario, settings.horizon_days),
+        surveys=concat_tables(survey_tables),
     )
 
 
@@ -137,6 +150,7 @@ def run_metadata(scenario: Scenario, settings: RunSettings, engine: str, **extra
         "horizon_days": settings.horizon_days,
         "arrival_days": settings.arrival_window_days,
         "engine": engine,
+        "sort_by_time": settings.sort_by_time,  # the order of the event rows
         **extra,
         "config_hash": config_hash(dict(scenario.source)),
         "journeysim_version": package_version(),
@@ -144,14 +158,16 @@ def run_metadata(scenario: Scenario, settings: RunSettings, engine: str, **extra
 
 
 def _replications(scenario, compiled, engine, settings: RunSettings, plans, given, keep_events: bool, advance):
-    """(events, customers, queues) of each planned replication, in order: in this process, or
-    with ``settings.workers > 1`` in that many worker processes (the same tables)."""
-    if settings.workers <= 1 or len(plans) <= 1:
+    """(events, customers, queues, surveys) of each planned replication, in order: in this process, or
+    with ``settings.workers > 1`` in that many worker processes, or on the cluster of
+    ``settings.backend`` (the same tables)."""
+    if (settings.workers <= 1 and settings.backend == "local") or len(plans) <= 1:
         for replication, plan in plans:
             yield _run_replication(engine, compiled, settings, replication, plan, advance)
         return
     source = portable(scenario)
-    results = in_processes(_replication_in_worker, [(source, settings, replication, given, keep_events) for replication, _ in plans], settings.workers)
+    arguments = [(source, settings, replication, given, keep_events) for replication, _ in plans]
+    results = in_processes(_replication_in_worker, arguments, settings.workers, settings.backend)
     for (_, plan), result in zip(plans, results):
         advance(len(plan))
         yield result
@@ -161,8 +177,8 @@ def _replication_in_worker(source, settings: RunSettings, replication: int, give
     compiled = compile_scenario(restore(source))
     engine = select_engine(settings.engine, compiled)
     plan = given or replication_arrivals(compiled, settings, replication)
-    events, customers, queues = _run_replication(engine, compiled, settings, replication, plan, lambda n: None)
-    return (events if keep_events else pd.DataFrame()), customers, queues
+    events, customers, queues, surveys = _run_replication(engine, compiled, settings, replication, plan, lambda n: None)
+    return (events if keep_events else pd.DataFrame()), customers, queues, surveys
 
 
 def replication_arrivals(compiled: CompiledScenario, settings: RunSettings, replication: int) -> Arrivals:
@@ -186,19 +202,27 @@ def _run_replication(
     replication: int,
     arrivals: Arrivals,
     on_customers,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     key = rs.replication_key(settings.seed, replication)
     run = engine.run(arrivals, key, settings.horizon_days, on_customers)
     labels = (compiled.stages, compiled.channels, compiled.personas)
     queues = queues_table(run.queues, replication, *labels)
-    # Canonical order, whatever order an engine recorded in: by time, then customer, then the
-    # customer's own order of recording (lexsort is stable).
-    order = canonical_order(run.events["time_days"], run.events["customer_id"])
-    events = events_table({name: column[order] for name, column in run.events.items()}, replication, *labels)
-    return events, customers_table(run.customers, replication, *labels), queues
+    # One order whatever order an engine recorded in (journeysim.simulation.tables): by
+    # customer or by time, then the customer's own order of recording (stable sorts).
+    columns = run.events
+    if settings.sort_by_time:
+        order = canonical_order(columns["time_days"], columns["customer_id"])
+    else:
+        order = customer_order(columns["customer_id"], columns["time_days"])  # None: in order already
+    if order is not None:
+        columns = {name: column[order] for name, column in columns.items()}
+    events = events_table(columns, replication, *labels)
+    customers = customers_table(run.customers, replication, *labels)
+    # Surveys measure the replication after it ran, with their own random numbers.
+    return events, customers, queues, survey_table(compiled.scenario, events, customers, settings.seed, replication)
 
 
-def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine) -> RunSettings:
+def _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine, sort_by_time=None) -> RunSettings:
     base = settings or RunSettings()
     values = {
         "seed": base.seed if seed is None else seed,
@@ -208,14 +232,8 @@ def _merge_settings(settings, seed, horizon_days, replications, arrival_days, pr
         "progress": base.progress if progress is None else progress,
         "engine": base.engine if engine is None else engine,
         "workers": base.workers,
+        "backend": base.backend,
         "force": base.force,
+        "sort_by_time": base.sort_by_time if sort_by_time is None else sort_by_time,
     }
     return run_settings_from_dict(values)
-
-
-def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    if not tables:
-        return pd.DataFrame()
-    if len(tables) == 1:
-        return tables[0]
-    return pd.concat(tables, ignore_index=True)

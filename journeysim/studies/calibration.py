@@ -208,8 +208,9 @@ def simulated_touch_log(scenario: Scenario, *, seed: int, horizon_days: float, s
     ``customer_id`` (``c`` and a number), ``timestamp`` (from ``start``, to the microsecond),
     ``channel``, ``stage``, ``persona``, ``event`` (``touch`` or ``purchase``), ``value``
     (of a purchase) and ``reason`` (``friction`` where a touch lost the customer to friction).
-    The truth behind it is ``scenario``: the log to try the fitter on."""
-    result = simulate(scenario, seed=seed, horizon_days=horizon_days, arrival_days=arrival_days, progress=False)
+    The truth behind it is ``scenario``: the log to try the fitter on. Rows come in time
+    order, as an export does, and customers are numbered in order of their first row."""
+    result = simulate(scenario, seed=seed, horizon_days=horizon_days, arrival_days=arrival_days, progress=False, sort_by_time=True)
     log = events_as_touch_log(result.events)
     numbers = pd.factorize(log["customer_id"], sort=False)[0]
     stamps = pd.Timestamp(start) + pd.to_timedelta(np.round(log["time_days"].to_numpy() * 86_400e6), unit="us")

@@ -15,8 +15,9 @@ are drawn from these tables by :mod:`journeysim.reporting.comparison_figures`.
 
 from __future__ import annotations
 
+import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -24,7 +25,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from journeysim.analysis import metrics as m
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import (
     CURRENT,
@@ -32,7 +32,6 @@ from journeysim.analysis.paired import (
     STATES,
     comparison_table,
     kpi_columns,
-    paired_statistics,
     paired_values,
 )
 from journeysim.config import (
@@ -41,16 +40,16 @@ from journeysim.config import (
     run_settings_from_dict,
     with_changes,
 )
-from journeysim.config.schemas import AdaptiveSchema
 from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import compile_scenario
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.outputs import package_version
 from journeysim.simulation.engines import select_engine
-from journeysim.simulation.processes import in_processes, portable, restore
 from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.change_notes import change_notes
+from journeysim.studies.paired_runs import Headline, run_states, state_engines
+from journeysim.studies.precision import Precision
 from journeysim.studies.tallies import (
     Tallies,
     by_channel_table,
@@ -66,44 +65,6 @@ class ChangeWarning(UserWarning):
 # With ``independent=True`` the future state runs with seed + this offset: the benchmark of
 # what common random numbers buy (the offset seed shares no stream with the run seed).
 INDEPENDENT_SEED_OFFSET = 1_000_003
-REPLICATIONS_PER_CHUNK = 4
-
-
-@dataclass(frozen=True)
-class Adaptive:
-    """Add ``batch`` replications at a time until the confidence interval of the paired
-    difference of ``kpi`` (for ``persona``) has a half-width of at most ``target_half_width``,
-    or ``max_replications`` is reached."""
-
-    kpi: str = AdaptiveSchema.kpi
-    persona: str = AdaptiveSchema.persona
-    target_half_width: float = AdaptiveSchema.target_half_width
-    max_replications: int = AdaptiveSchema.max_replications
-    batch: int = AdaptiveSchema.batch
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], path: str = "adaptive") -> Adaptive:
-        known = set(cls.__dataclass_fields__)
-        problems = [Problem(f"{path}.{k}", f"unknown field {k!r} (known fields: {', '.join(known)})") for k in data if k not in known]
-        if problems:
-            raise ConfigError(problems)
-        return cls(**dict(data))
-
-    def check(self, path: str = "adaptive", scenario: Scenario | None = None) -> None:
-        """Raise a :class:`ConfigError` naming ``path`` for each bad setting."""
-        problems = []
-        if self.kpi not in m.KPI_DESCRIPTIONS:
-            problems.append(Problem(f"{path}.kpi", f"unknown KPI {self.kpi!r}; KPIs are {', '.join(m.KPI_DESCRIPTIONS)}"))
-        if scenario is not None and self.persona != ALL and self.persona not in scenario.personas:
-            problems.append(Problem(f"{path}.persona", f"unknown persona {self.persona!r}; personas are {', '.join(scenario.persona_names)}, {ALL}"))
-        if not isinstance(self.target_half_width, (int, float)) or not self.target_half_width > 0:
-            problems.append(Problem(f"{path}.target_half_width", f"must be a number > 0, got {self.target_half_width!r}"))
-        for name, low in (("max_replications", 2), ("batch", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                problems.append(Problem(f"{path}.{name}", f"must be a whole number >= {low}, got {value!r}"))
-        if problems:
-            raise ConfigError(problems)
 
 
 @dataclass
@@ -138,7 +99,7 @@ class Comparison:
     stopping: dict[str, Any] = field(default_factory=dict)
     # Changes applied to both states before the comparison (an experiment's assumptions).
     assumptions: dict[str, Any] = field(default_factory=dict)
-    # What was asked for (an experiment's name, replications, adaptive rule, pairing,
+    # What was asked for (an experiment's name, replications or precision rule, pairing,
     # confidence): with the config hashes, it tells whether a folder holds this study's result.
     request: dict[str, Any] = field(default_factory=dict)
     # Per state, replication and channel that brought the customers (paid channels,
@@ -152,10 +113,22 @@ class Comparison:
     change_origins: dict[str, str] = field(default_factory=dict)
     removed_changes: dict[str, Any] = field(default_factory=dict)
     heading: str = ""
+    # The engine each state ran on (``current``, ``future``: studies.paired_runs.state_engines)
+    # and how long the study took, in seconds of wall-clock time.
+    engines: dict[str, str] = field(default_factory=dict)
+    elapsed_seconds: float = float("nan")
 
     @property
     def replications(self) -> int:
         return int(self.per_replication["replication"].nunique())
+
+    @property
+    def options(self) -> dict[str, Comparison]:
+        """The futures compared with the current state, by name: here the one future state
+        (``{"future": self}``). A study of several options
+        (:class:`journeysim.studies.options.OptionsComparison`) has one per option, so a report
+        can draw either kind the same way."""
+        return {FUTURE: self}
 
     @property
     def kpis(self) -> list[str]:
@@ -193,6 +166,7 @@ class Comparison:
             "horizon_days": self.settings.horizon_days,
             "arrival_days": self.settings.arrival_window_days,
             "engine": self.settings.engine,
+            "engines": self.engines,
             "confidence": self.confidence,
             "stopping": self.stopping,
             "request": self.request,
@@ -255,135 +229,132 @@ def compare(
     current: Scenario,
     future: Scenario | Mapping[str, Any],
     *,
-    replications: int = 20,
+    replications: int | None = None,
+    precision: Precision | Mapping[str, Any] | None = None,
     seed: int | None = None,
     horizon_days: float | None = None,
     arrival_days: float | None = None,
     settings: RunSettings | None = None,
     engine: str | None = None,
     independent: bool = False,
-    adaptive: Adaptive | Mapping[str, Any] | None = None,
     confidence: float = 0.95,
     name: str = "",
     question: str = "",
     progress: bool = False,
     details: bool = True,
     changes: Mapping[str, Any] | None = None,
+    headline: Headline | None = None,
 ) -> Comparison:
     """Simulate ``current`` and ``future`` (a scenario, or changes to ``current``) in paired
     replications and compare their KPIs.
 
     Both states of replication *i* use the same seed and replication number: common random
     numbers. ``independent=True`` gives the future state its own seed instead (a benchmark).
-    ``adaptive`` adds replications in batches until the interval of one KPI is narrow enough.
+    ``replications`` runs exactly that many pairs; otherwise ``precision`` (default
+    :class:`~journeysim.studies.precision.Precision`'s defaults: the conversion difference to
+    +-0.5 pp) adds pairs in batches until the interval of its KPI is narrow enough;
+    ``headline`` replaces that KPI with values of one's own (per replication, from the
+    per-replication table: the budget optimiser's objective). With ``engine="auto"`` each
+    state runs on the vectorised engine when it can (:func:`state_engines`).
     ``details=False`` skips the drop-off, channel-mix, funnel and emotion tables (faster).
     ``changes`` names the changes that made a ``future`` scenario (an experiment's): they are
     recorded, and a change that is shadowed or does nothing is warned about (ChangeWarning)
     and listed in ``notes``, as for changes given as ``future``.
     """
+    started = time.perf_counter()
     if not isinstance(future, Scenario):
         changes = future
         future = future_state(current, future)
     changes = plain_data(changes or {})
-    if replications < 2:
-        raise ConfigError(Problem("replications", f"a comparison needs at least 2 replications for an interval, got {replications}"))
-    base = settings or RunSettings()
     overrides = {"seed": seed, "horizon_days": horizon_days, "arrival_days": arrival_days, "engine": engine}
-    run = run_settings_from_dict(
-        {**asdict(base), **{k: v for k, v in overrides.items() if v is not None}, "replications": replications, "progress": progress}
-    )
-    if isinstance(adaptive, Mapping):
-        adaptive = Adaptive.from_dict(adaptive)
-    if adaptive is not None:
-        adaptive.check(scenario=current)
-
-    run = replace(run, engine=paired_engine(run.engine, current, future))
-    runners = {CURRENT: ReplicationRunner(current, run), FUTURE: ReplicationRunner(future, run, future_seed(run.seed, independent))}
-    with_budget = bool(current.budget or future.budget)
-    tallies = {state: Tallies(details, channels=with_budget) for state in STATES}
-    with tqdm(total=2 * (adaptive.max_replications if adaptive else replications), unit=" runs", desc=f"comparing {name or future.name}",
-              disable=not progress, delay=2.0, leave=False) as bar:
-        stopping = _run_pairs(runners, tallies, replications, adaptive, confidence, run.workers, bar.update)
-    per_replication = per_replication_table(tallies)
+    run, precision = study_plan(current, settings, replications, precision, overrides, progress, custom_headline=headline is not None)
+    scenarios = {CURRENT: current, FUTURE: future}
+    engines = state_engines(run.engine, scenarios)
+    seeds = {CURRENT: run.seed, FUTURE: future_seed(run.seed, independent)}
+    runners = {state: ReplicationRunner(scenarios[state], replace(run, engine=engines[state]), seeds[state]) for state in STATES}
+    tallies = {state: Tallies(details, channels=bool(current.budget or future.budget)) for state in STATES}
+    watched = headline or kpi_headline(precision, [FUTURE])
+    with tqdm(total=0, unit=" runs", desc=f"comparing {name or future.name}", disable=not progress, delay=2.0, leave=False) as bar:
+        stopping = run_states(runners, tallies, replications=replications, precision=precision, headline=watched, confidence=confidence,
+                              settings=run, advance=bar.update, planned=lambda runs: setattr(bar, "total", bar.total + runs))
     notes = change_notes(current, future, changes)
     for note in notes:
         warnings.warn(f"journeysim: {note}", ChangeWarning, stacklevel=2)
+    comparison = paired_comparison(tallies[CURRENT], tallies[FUTURE], current=current, future=future, run=run, engines=engines, stopping=stopping,
+                                   confidence=confidence, details=details, name=name, question=question, changes=changes,
+                                   independent=independent, notes=notes)
+    comparison.elapsed_seconds = time.perf_counter() - started
+    return comparison
+
+
+def study_plan(
+    current: Scenario,
+    settings: RunSettings | None,
+    replications: int | None,
+    precision: Precision | Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
+    progress: bool,
+    *,
+    custom_headline: bool = False,
+) -> tuple[RunSettings, Precision | None]:
+    """A study's run settings (``settings`` with the non-None ``overrides``) and its stopping
+    rule: None for a fixed number of ``replications`` (>= 2), else ``precision`` or, when
+    neither is given, the default :class:`Precision`. Giving both is a mistake."""
+    if replications is not None and precision is not None:
+        raise ConfigError(Problem("replications", f"give replications (a fixed number, got {replications!r}) or precision (as many as it needs), not both"))
+    if replications is not None and (isinstance(replications, bool) or not isinstance(replications, int) or replications < 2):
+        raise ConfigError(Problem("replications", f"a comparison needs at least 2 replications for an interval, got {replications!r}"))
+    if isinstance(precision, Mapping):
+        precision = Precision.from_dict(precision, kpis=[precision.get("kpi", Precision.kpi)] if custom_headline else None)
+    if replications is None and precision is None:
+        precision = Precision()
+    if precision is not None:
+        precision.check("precision", scenario=current, kpis=[precision.kpi] if custom_headline else None)
+    base = settings or RunSettings()
+    planned = replications if precision is None else precision.max_replications
+    run = run_settings_from_dict({**asdict(base), **{k: v for k, v in overrides.items() if v is not None}, "replications": planned, "progress": progress})
+    return run, precision
+
+
+def kpi_headline(precision: Precision | None, options: list[str]) -> Headline:
+    """The precision rule's headline: ``precision.kpi`` of ``precision.persona``, the current
+    state's and each option's per replication (NaN where a state has no row)."""
+    if precision is None:
+        return lambda table: []
+
+    def headline(table: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+        rows = table.loc[table["persona"] == precision.persona]
+        wide = rows.pivot(index="replication", columns="state", values=precision.kpi).reindex(columns=[CURRENT, *options]).astype(np.float64)
+        return [(wide[CURRENT].to_numpy(), wide[option].to_numpy()) for option in options]
+
+    return headline
+
+
+def paired_comparison(current_tallies: Tallies, future_tallies: Tallies, *, current: Scenario, future: Scenario, run: RunSettings,
+                      engines: Mapping[str, str], stopping: dict[str, Any], confidence: float, details: bool, **fields: Any) -> Comparison:
+    """The :class:`Comparison` of two states' tallies (``fields``: its name, question, changes,
+    independent, notes); a study of several options builds one per option so."""
+    pair = {CURRENT: current_tallies, FUTURE: future_tallies}
+    per_replication = per_replication_table(pair)
     return Comparison(
-        name=name,
-        question=question,
-        changes=changes,
         current=current,
         future=future,
         settings=run_settings_from_dict({**asdict(run), "replications": stopping["replications"]}),
-        independent=independent,
         confidence=confidence,
         per_replication=per_replication,
         table=comparison_table(per_replication, confidence),
         stopping=stopping,
-        by_channel=by_channel_table(tallies),
-        notes=notes,
-        **(detail_tables(tallies[CURRENT], tallies[FUTURE], current.stages) if details else {}),
+        by_channel=by_channel_table(pair),
+        engines={CURRENT: engines[CURRENT], FUTURE: engines[FUTURE]},
+        **fields,
+        **(detail_tables(current_tallies, future_tallies, current.stages) if details else {}),
     )
 
 
-def _run_pairs(runners, tallies, replications: int, adaptive: Adaptive | None, confidence: float, workers: int, advance) -> dict[str, Any]:
-    """Run both states for replications 0, 1, ...: ``replications`` of them, then (adaptive)
-    ``batch`` more at a time until the target or the maximum. Returns how it stopped."""
-    done = 0
-    size = min(replications, adaptive.max_replications) if adaptive else replications
-    while True:
-        # A few replications at a time: only their tallies are kept, not their event logs.
-        chunks = [range(start, min(start + REPLICATIONS_PER_CHUNK, done + size)) for start in range(done, done + size, REPLICATIONS_PER_CHUNK)]
-        _run_chunks(runners, tallies, chunks, workers, advance)
-        done += size
-        if adaptive is None:
-            return {"mode": "fixed", "replications": done}
-        pairs = paired_values(per_replication_table(tallies), adaptive.kpi, adaptive.persona)
-        half_width = paired_statistics(pairs[CURRENT].to_numpy(), pairs[FUTURE].to_numpy(), confidence)["half_width"]
-        reached = bool(np.isfinite(half_width) and half_width <= adaptive.target_half_width)
-        if reached or done >= adaptive.max_replications:
-            return {
-                "mode": "adaptive",
-                **asdict(adaptive),
-                "half_width": float(half_width),
-                "replications": done,
-                "target_reached": reached,
-                "stopped_because": "target half-width reached" if reached else "max_replications reached",
-            }
-        size = min(adaptive.batch, adaptive.max_replications - done)
-
-
-def _run_chunks(runners: Mapping[str, ReplicationRunner], tallies: Mapping[str, Tallies], chunks: Sequence[range], workers: int, advance) -> None:
-    """Run both states over ``chunks`` of replication numbers into ``tallies``.
-
-    With ``workers > 1`` the (state, chunk) tasks run in that many processes; each returns
-    its chunk's small tables (not its event log), merged in task order, so the result is the
-    same table for any number of workers.
-    """
-    tasks = [(state, chunk) for chunk in chunks for state in STATES]
-    if workers <= 1:
-        for state, chunk in tasks:
-            tallies[state].add_run(runners[state].run(chunk), runners[state].scenario)
-            advance(len(chunk))
-        return
-    sources = {state: portable(runners[state].scenario) for state in STATES}
-    arguments = [(sources[state], runners[state].settings, chunk, tallies[state].empty_like()) for state, chunk in tasks]
-    for (state, chunk), partial in zip(tasks, in_processes(_chunk_tallies, arguments, workers)):
-        tallies[state].extend(partial)
-        advance(len(chunk))
-
-
-def _chunk_tallies(source: Mapping[str, Any], settings: RunSettings, chunk: range, tallies: Tallies) -> Tallies:
-    """One state's chunk in a worker process: its tallies (small tables), not its event log."""
-    scenario = restore(source)
-    tallies.add_run(ReplicationRunner(scenario, settings).run(chunk), scenario)
-    return tallies
-
-
 def paired_engine(engine: str, *scenarios: Scenario) -> str:
-    """The one engine every state of a comparison runs on. ``auto`` resolves per scenario
-    (the vectorised engine when it is exact), so a change that adds or removes a queue could
-    put the two states on different engines; then all of them use SimPy."""
+    """One engine for all of ``scenarios`` (for studies that want a single one; a comparison
+    picks per state, :func:`journeysim.studies.paired_runs.state_engines`). ``auto`` resolves
+    per scenario (the vectorised engine when it is exact); when they differ, SimPy."""
     if engine != "auto":
         return engine
     names = {select_engine("auto", compile_scenario(scenario)).name for scenario in scenarios}

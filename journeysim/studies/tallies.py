@@ -20,7 +20,6 @@ from journeysim.analysis.paired import (
     CURRENT,
     FUTURE,
     KEY_COLUMNS,
-    STATES,
     channel_mix,
     dropoff_difference,
     emotion_lane,
@@ -130,18 +129,21 @@ class Tallies:
 def experiences_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Per persona (and ``all``) and stage: experiences and their summed emotion. Experiences
     are what satisfaction averages: touches and queue abandonments at the stage where they
-    happened, and repeat purchases, placed at the first post-purchase stage (loyalty)."""
+    happened, and repeat purchases, placed at the first post-purchase stage (loyalty). Rows
+    by persona and stage (sorted: the same table whatever the order of the event rows)."""
     rows = events.loc[events["event"].isin(["touch", "renege", "repeat_purchase"]), ["persona", "stage", "event", "emotion"]]
     stage = rows["stage"].astype(str)
     if scenario.loyalty_stage is not None:
         stage = stage.where(rows["event"] != "repeat_purchase", scenario.loyalty_stage)
     table = pd.DataFrame({"persona": rows["persona"].astype(str), "stage": stage, "emotion_sum": rows["emotion"].astype(np.float64), "experiences": 1})
     table = pd.concat([table, table.assign(persona=ALL)], ignore_index=True)
-    return table.groupby(["persona", "stage"], as_index=False, sort=False)[["experiences", "emotion_sum"]].sum()
+    return table.groupby(["persona", "stage"], as_index=False)[["experiences", "emotion_sum"]].sum()
 
 
 def per_replication_table(tallies: Mapping[str, Tallies]) -> pd.DataFrame:
-    frames = [pd.concat(tallies[state].kpis, ignore_index=True).assign(state=state) for state in STATES]
+    """Every state's KPIs per replication and persona (``state`` column: the keys of
+    ``tallies``, in their order)."""
+    frames = [pd.concat(t.kpis, ignore_index=True).assign(state=state) for state, t in tallies.items()]
     table = pd.concat(frames, ignore_index=True)
     kpis = kpi_columns(table)
     return table[list(KEY_COLUMNS) + kpis]

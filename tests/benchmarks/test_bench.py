@@ -71,3 +71,32 @@ def test_funnel_comparison_measures_journeysim_and_reads_the_bench_programs(tmp_
     simpy, vectorised = rows.loc["journeysim simpy"], rows.loc["journeysim vectorised"]
     assert simpy["journeys"] == vectorised["journeys"] > 2700 and simpy["events"] == vectorised["events"]  # same draws
     assert vectorised["vs_plain_simpy"] == pytest.approx(vectorised["journeys_per_s"] / 50_000)
+
+
+def test_export_benchmark_measures_each_step_against_the_parquet_baseline(capsys):
+    """``python -m benchmarks.export --quick``: the harness, every line measured, ratios
+    against the events.parquet baseline of the same run (no timing assertions)."""
+    from benchmarks import export as bench_export
+
+    table = bench_export.main(["--quick"])
+    assert list(table["what"])[0] == "events.parquet (baseline)" and table["vs_baseline"].iloc[0] == 1.0
+    assert len(table) == 6 and (table["seconds"].iloc[:5] > 0).all() and (table["cpu_seconds"].iloc[:5] > 0).all()
+    assert table.attrs["events"] > table.attrs["customers"] * 0.5
+    assert {"event_log.csv", "ga4_events.csv", "paths.csv", "mmm_panel.csv", "sessions.csv"} <= set(table.attrs["sizes"])
+    printed = capsys.readouterr().out
+    assert printed.startswith("machine:") and "observed/ in the streamed run" in printed
+
+
+def test_funnel_comparison_adds_the_default_scenario_with_queues(tmp_path):
+    """``--queues-size``: the SimPy engine on the whole default scenario (queues, referrals,
+    complaints), against plain SimPy with as many journeys in the same run."""
+    from benchmarks import funnel
+
+    (tmp_path / "naive_simpy.py").write_text(
+        "import sys\nn = int(sys.argv[1])\nprint(f'{n} journeys, {4 * n} touchpoints, {n / 50000:.2f}s, 50000 journeys/s, 200000 events/s')\n"
+    )
+    table = funnel.compare([], repeats=1, bench=tmp_path, queues_size=300)
+    assert list(table["program"]) == ["plain SimPy", funnel.QUEUES_PROGRAM] and set(table["size"]) == {300}
+    default = table.set_index("program").loc[funnel.QUEUES_PROGRAM]
+    assert default["journeys"] > 300 and default["events"] > default["journeys"]  # paid and referred customers come on top
+    assert default["vs_plain_simpy"] == pytest.approx(default["journeys_per_s"] / 50_000)

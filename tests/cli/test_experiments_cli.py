@@ -75,7 +75,7 @@ def test_experiment_run_overrides_and_the_main_job_stay_apart(tmp_path):
     [
         ("experiment.changes.touchpoints.purchase.website.friction=1.5", "experiment.changes.touchpoints.purchase.website.friction: must be a probability in [0, 1], got 1.5"),
         ("+experiment.changes.touchpoints.purchase.website.frixion=0.1", "experiment.changes.touchpoints.purchase.website.frixion: unknown field 'frixion'"),
-        ("experiment.replications=1", "experiment.replications: must be a whole number >= 2, got 1"),
+        ("experiment.replications=1", "experiment.replications: must be a whole number >= 2, or null for as many as the precision needs, got 1"),
     ],
 )
 def test_bad_experiment_exits_2_naming_the_path(tmp_path, override, message):
@@ -88,8 +88,10 @@ def test_bad_experiment_exits_2_naming_the_path(tmp_path, override, message):
 
 
 def test_experiment_node_is_validated():
-    with pytest.raises(Exception, match=r"experiment.adaptive.max_replications: must be a whole number >= 2, got 1"):
-        experiment_from_dict({"name": "x", "adaptive": {"max_replications": 1}})
+    with pytest.raises(Exception, match=r"experiment.precision.max_replications: must be a whole number >= 2, got 1"):
+        experiment_from_dict({"name": "x", "precision": {"max_replications": 1}})
+    with pytest.raises(Exception, match=r"experiment.adaptive: unknown field 'adaptive': the stopping rule is now 'precision'"):
+        experiment_from_dict({"name": "x", "adaptive": {"batch": 3}})
     with pytest.raises(Exception, match=r"experiment.chnages: unknown field 'chnages'"):
         experiment_from_dict({"name": "x", "chnages": {}})
 
@@ -120,3 +122,36 @@ def test_crn_benchmark_reports_variances_and_ratios(capsys):
     out = capsys.readouterr().out
     assert "independent / CRN" in out
     assert sum(line.split()[0] == "one_click_checkout" for line in out.splitlines() if line.strip()) == len(bench_crn.MAIN_KPIS)
+
+
+def test_a_study_picks_its_replications_and_says_how_long_it_took(tmp_path):
+    """Without experiment.replications the precision rule decides; the same command gives
+    the same replications and tables."""
+    rule = ["+experiment.precision.half_width=0.0001", "+experiment.precision.min_replications=2", "+experiment.precision.max_replications=3"]
+    small = [item for item in SMALL if not item.startswith("experiment.replications")]
+    tables = []
+    for run in ("first", "again"):
+        done = journeysim("experiment=one_click_checkout", *small, *rule, f"hydra.run.dir={tmp_path / run}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        meta = json.loads((tmp_path / run / "run.json").read_text())
+        assert meta["stopping"]["mode"] == "precision" and meta["replications"] == 3 and meta["stopping"]["stopped_because"] == "max_replications reached"
+        assert meta["engines"] == {"current": "simpy", "future": "simpy"}  # the default scenario has queues
+        assert "Took " in done.stdout and "for 3 paired replications (max_replications reached)." in done.stdout
+        tables.append((tmp_path / run / "comparison_by_replication.csv").read_text())
+    assert tables[0] == tables[1]
+
+
+def test_several_options_from_the_command_line(tmp_path):
+    futures = "+experiment.futures={one_click: {touchpoints: {purchase: {website: {friction: 0.05}}}}, consistency: {channel_switch: {friction: 0.02}}}"
+    run_dir = tmp_path / "run"
+    done = journeysim("experiment=one_click_checkout", *SMALL, "~experiment.changes", futures, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(run_dir / "comparison.csv")
+    assert list(table.columns[:3]) == ["option", "kpi", "persona"] and list(pd.unique(table["option"])) == ["one_click", "consistency"]
+    assert (table["interval_method"] == "bonferroni").all() and (table["test_method"] == "holm").all()
+    assert set(pd.read_csv(run_dir / "comparison_by_replication.csv")["state"]) == {"current", "one_click", "consistency"}
+    assert set(pd.read_csv(run_dir / "dropoff_difference.csv")["option"]) == {"one_click", "consistency"}
+    assert (run_dir / "forest.png").read_bytes()[:4] == b"\x89PNG"
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert set(meta["option_config_hashes"]) == {"one_click", "consistency"} and meta["interval_confidence"] == pytest.approx(0.975)
+    assert "Bonferroni" in done.stdout and "Holm" in done.stdout and "modified" in meta["title"]

@@ -12,10 +12,16 @@ import pytest
 
 from journeysim.config import config_dir, read_yaml
 from journeysim.config.schemas import (
-    AdaptiveSchema,
+    DetractionSchema,
+    EmotionCarryoverSchema,
+    ExperienceSchema,
     ExperimentSchema,
+    ObservationSchema,
     OutputSchema,
+    PrecisionSchema,
     RunSchema,
+    SurveyResponseSchema,
+    SurveysSchema,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +37,8 @@ def documented_tables(page: str) -> dict[str, list[list[str]]]:
             heading = line.lstrip("#").strip()
         elif line.startswith("|") and not set(line) <= set("|-: "):
             tables.setdefault(heading, []).append([cell.strip() for cell in line.strip("|").split("|")])
-        elif line.startswith("`experiment.adaptive`"):
-            heading = "experiment.adaptive"
+        elif line.startswith("`experiment.precision`"):
+            heading = "experiment.precision"
     return tables
 
 
@@ -48,6 +54,10 @@ def as_written(value: Any) -> str:
         return '""'
     if value == {}:
         return "{}"
+    if isinstance(value, list):
+        return f"[{', '.join(as_written(item) for item in value)}]"
+    if dataclasses.is_dataclass(value):  # a nested node: its own table follows
+        return "(below)"
     return str(value)
 
 
@@ -76,7 +86,13 @@ TABLES = documented_tables("configuration.md")
         ("Run settings (`run.*`)", RunSchema),
         ("Output switches (`output.*`)", OutputSchema),
         ("Experiments (`experiment.*`, `configs/experiment/NAME.yaml`)", ExperimentSchema),
-        ("experiment.adaptive", AdaptiveSchema),
+        ("experiment.precision", PrecisionSchema),
+        ("Experience (`scenario.experience`, `channels.X.experience`, personas)", ExperienceSchema),
+        ("Emotion carry-over (`scenario.personas.X.emotion_carryover`)", EmotionCarryoverSchema),
+        ("Detraction (`scenario.personas.X.detraction`)", DetractionSchema),
+        ("Surveys (`scenario.surveys`)", SurveysSchema),
+        ("Response probability (`scenario.surveys.response_probability`)", SurveyResponseSchema),
+        ("Observation (`scenario.observation`)", ObservationSchema),
     ],
 )
 def test_configuration_tables_give_the_schema_defaults(heading, schema):
@@ -113,11 +129,12 @@ def quoted(page: str, pattern: str) -> str:
 def test_defaults_quoted_in_prose():
     from journeysim.analysis.paths import MAX_LINE_CHARS
     from journeysim.cli.design import parser
-    from journeysim.studies.comparison import Adaptive
     from journeysim.studies.incrementality import DEFAULT_ARRIVAL_SHARE
 
     assert int(quoted("attribution.md", r"`max_line_chars` \(([\d ]+) by default").replace(" ", "")) == MAX_LINE_CHARS
     assert quoted("attribution.md", r"`arrival_days` \(default (two thirds) of the horizon\)") and DEFAULT_ARRIVAL_SHARE == 2 / 3
-    assert quoted("experiments.md", r"\(of `persona`, default `(\w+)`\)") == Adaptive().persona
+    from journeysim.studies.precision import Precision
+
+    assert quoted("experiments.md", r"\(of `persona`, default `(\w+)`\)") == Precision().persona
     sensitivity = parser().parse_args(["sensitivity", "--param", "scenario.arrival_rate_per_day=1:2"])
     assert quoted("sweeps.md", r"`--method (\w+)` \(default\)") == sensitivity.method

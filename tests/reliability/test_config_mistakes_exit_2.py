@@ -103,7 +103,7 @@ def composed():
 @pytest.mark.parametrize(
     "override, problem",
     [
-        ("run.nosuch=3", "run.nosuch: unknown key 'nosuch' in run.nosuch=3; keys are seed, horizon_days, arrival_days, replications, progress, engine, workers, force"),
+        ("run.nosuch=3", "run.nosuch: unknown key 'nosuch' in run.nosuch=3; keys are seed, horizon_days, arrival_days, replications, progress, engine, workers, backend, force, sort_by_time"),
         ("run.seeed=3", "run.seeed: unknown key 'seeed' in run.seeed=3; did you mean 'seed'?"),
         ("scenario.channels.webiste.mode=online",
          "scenario.channels.webiste: unknown channel 'webiste' in scenario.channels.webiste.mode=online "

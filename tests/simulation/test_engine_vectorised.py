@@ -16,6 +16,7 @@ from journeysim.analysis.exact import solve
 from journeysim.config import with_changes
 from journeysim.model.compiled import compile_scenario
 from journeysim.model.loyalty import bgnbd_expected_repeats, bgnbd_probability_no_repeat
+from journeysim.simulation.engines import vectorised
 from journeysim.simulation.engines.vectorised import journey_only, unsupported_features
 from journeysim.simulation.records import canonical_order
 from journeysim.simulation.streaming import simulate_to_parquet
@@ -111,17 +112,33 @@ def assert_same_tables(a: js.SimulationResult, b: js.SimulationResult) -> None:
         pd.testing.assert_frame_equal(left[floats], right[floats], check_exact=False, rtol=1e-9)
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+def assert_event_order(events: pd.DataFrame, sort_by_time: bool) -> None:
+    """Replications one after another; within each, rows by time (``sort_by_time``) or by
+    customer, each customer's in time order."""
+    replication, customer, time_days = (events[c].to_numpy() for c in ("replication", "customer_id", "time_days"))
+    assert (np.diff(replication) >= 0).all()
+    same_replication = replication[1:] == replication[:-1]
+    if sort_by_time:
+        assert (np.diff(time_days)[same_replication] >= 0).all()
+    else:
+        assert (np.diff(customer)[same_replication] >= 0).all()
+        assert (np.diff(time_days)[same_replication & (customer[1:] == customer[:-1])] >= 0).all()
+
+
+# Both event orders: the engines record differently (the SimPy engine as time passes, the
+# vectorised one customer by customer), so each order is a comparison of its own.
+@pytest.mark.parametrize(("seed", "sort_by_time"), [(11, False), (12, True)])
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_same_tables_as_simpy(name, seed):
+def test_same_tables_as_simpy(name, seed, sort_by_time):
     scenario = SCENARIOS[name]
-    run = dict(seed=seed, horizon_days=25, replications=2, progress=False)
+    run = dict(seed=seed, horizon_days=25, replications=2, progress=False, sort_by_time=sort_by_time)
     simpy = js.simulate(scenario, engine="simpy", **run)
     vectorised = js.simulate(scenario, engine="vectorised", **run)
     assert vectorised.metadata["engine"] == "vectorised"
     assert len(simpy.customers) > 4000 and set(simpy.customers["replication"]) == {0, 1}
     # Every outcome occurs, so the comparison covers converting, lost and open journeys.
     assert set(simpy.customers["outcome"]) == {"converted", "lost", "open"}
+    assert_event_order(simpy.events, sort_by_time)
     assert_same_tables(simpy, vectorised)
 
 
@@ -135,11 +152,13 @@ def test_simultaneous_events_in_the_same_order_as_simpy():
     data["touchpoints"]["purchase"]["phone"]["delay_days"] = {"dist": "fixed", "value": 0.0}
     scenario = js.scenario_from_dict(data)
     arrivals = pd.DataFrame({"persona": ["online", "offline"] * 300, "time_days": np.repeat([0.0, 0.5, 2.0], 200)})
-    run = dict(seed=5, horizon_days=8, arrivals=arrivals, progress=False)
-    simpy = js.simulate(scenario, engine="simpy", **run)
-    vectorised = js.simulate(scenario, engine="vectorised", **run)
-    assert simpy.events["time_days"].duplicated().mean() > 0.9
-    assert_same_tables(simpy, vectorised)
+    for sort_by_time in (False, True):
+        run = dict(seed=5, horizon_days=8, arrivals=arrivals, progress=False, sort_by_time=sort_by_time)
+        simpy = js.simulate(scenario, engine="simpy", **run)
+        vectorised = js.simulate(scenario, engine="vectorised", **run)
+        assert simpy.events["time_days"].duplicated().mean() > 0.9
+        assert_event_order(simpy.events, sort_by_time)
+        assert_same_tables(simpy, vectorised)
 
 
 def test_canonical_order_equals_lexsort():
@@ -230,12 +249,15 @@ def test_streamed_tables_do_not_depend_on_chunk_size(tmp_path):
     assert (small.customers.groupby("replication").size() > 7000).all()  # several chunks per replication in both runs
     for name in ("events.parquet", "customers.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "small" / name), pd.read_parquet(tmp_path / "large" / name), check_exact=True)
-    # The same tables as an in-memory run (events there are in time order).
+    # The same tables as an in-memory run, in the same order (by customer); sorted by time,
+    # the events are those of a run with sort_by_time.
     memory = js.simulate(scenario, settings, engine="vectorised")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "small" / "customers.parquet"), memory.customers)
     events = pd.read_parquet(tmp_path / "small" / "events.parquet")
+    pd.testing.assert_frame_equal(events, memory.events)
     order = np.lexsort((events["customer_id"], events["time_days"], events["replication"]))
-    pd.testing.assert_frame_equal(events.iloc[order].reset_index(drop=True), memory.events)
+    by_time = js.simulate(scenario, settings, engine="vectorised", sort_by_time=True)
+    pd.testing.assert_frame_equal(events.iloc[order].reset_index(drop=True), by_time.events)
     pd.testing.assert_frame_equal(small.metrics, memory.metrics())
     # Written atomically: only the finished files, no staging folder left behind.
     assert sorted(p.name for p in (tmp_path / "small").iterdir()) == ["customers.parquet", "events.parquet", "metrics.csv", "run.json"]
@@ -246,6 +268,13 @@ def test_streaming_without_events(tmp_path):
     run = simulate_to_parquet(SCENARIOS["every_delay"], js.RunSettings(seed=1, horizon_days=5, progress=False), tmp_path, 500, keep_events=False)
     assert not (tmp_path / "events.parquet").exists() and run.events_path is None
     assert len(pd.read_parquet(tmp_path / "customers.parquet")) == len(run.customers) > 500
+
+
+def test_streaming_refuses_to_sort_by_time(tmp_path):
+    """A file written chunk by chunk cannot be in global time order: one clear error, no folder."""
+    with pytest.raises(js.ConfigError, match="run.sort_by_time"):
+        simulate_to_parquet(SCENARIOS["every_delay"], js.RunSettings(horizon_days=5, progress=False, sort_by_time=True), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 # -- refusal ---------------------------------------------------------------------------
@@ -347,14 +376,16 @@ def paid_only_channel_data() -> dict:
 
 def without_queues_and_advocacy(scenario: js.Scenario) -> js.Scenario:
     """``scenario`` with capacity channels made plain (no servers, schedules or service times)
-    and no advocacy or word-of-mouth channel; loyalty, calendar and budget unchanged."""
+    and no advocacy, detraction or word-of-mouth channel; loyalty, emotion carry-over, surveys,
+    calendar and budget unchanged."""
     changes: dict = {"word_of_mouth_channel": None}
     for name, channel in scenario.channels.items():
         if channel.capacity is not None:
             changes.update({f"channels.{name}.{key}": None for key in ("capacity", "service_time_days", "schedule")})
     for name, persona in scenario.personas.items():
-        if persona.advocacy is not None:
-            changes[f"personas.{name}.advocacy"] = None
+        for key in ("advocacy", "detraction"):
+            if getattr(persona, key) is not None:
+                changes[f"personas.{name}.{key}"] = None
     return with_changes(scenario, changes)
 
 
@@ -373,15 +404,18 @@ def same_instant_sequences(events: pd.DataFrame) -> set[tuple[str, ...]]:
     return set(instants.groupby(["replication", "customer_id", "time_days"], observed=True)["event"].agg(tuple))
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize(("seed", "sort_by_time"), [(11, False), (12, True)])
 @pytest.mark.parametrize("name", list(POST_PURCHASE_SCENARIOS))
-def test_post_purchase_and_paid_media_same_tables_as_simpy(name, seed):
+def test_post_purchase_and_paid_media_same_tables_as_simpy(name, seed, sort_by_time):
     """Also events at one instant, in SimPy's recording order: purchase then loyal (loyal
-    after 0 repeats); repeat purchase, loyal, churn (churn at the repeat that makes loyal)."""
+    after 0 repeats); repeat purchase, loyal, churn (churn at the repeat that makes loyal).
+    The SimPy engine records a buyer's repeat purchases at the first purchase, ahead of time:
+    both orders sort them into place."""
     scenario = POST_PURCHASE_SCENARIOS[name]
-    run = dict(seed=seed, horizon_days=60, replications=2, progress=False)
+    run = dict(seed=seed, horizon_days=60, replications=2, progress=False, sort_by_time=sort_by_time)
     simpy = js.simulate(scenario, engine="simpy", **run)
     vectorised = js.simulate(scenario, engine="vectorised", **run)
+    assert_event_order(simpy.events, sort_by_time)
     assert vectorised.metadata["engine"] == "vectorised" and set(simpy.customers["replication"]) == {0, 1}
     events, customers = simpy.events, simpy.customers
     counts = events["event"].value_counts()
@@ -429,8 +463,7 @@ def test_streamed_loyalty_tables_do_not_depend_on_chunk_size(tmp_path):
     pd.testing.assert_frame_equal(small.customers, memory.customers)
     events = pd.read_parquet(tmp_path / "small" / "events.parquet")
     assert (events["event"] == "repeat_purchase").sum() > 50
-    order = np.lexsort((events["customer_id"], events["time_days"]))
-    pd.testing.assert_frame_equal(events.iloc[order].reset_index(drop=True), memory.events)
+    pd.testing.assert_frame_equal(events, memory.events)
 
 
 @pytest.mark.statistical
@@ -458,3 +491,17 @@ def test_repeat_purchases_agree_with_bgnbd():
         p0 = float(bgnbd_probability_no_repeat(t, R, ALPHA_DAYS))
         assert abs((counts == 0).mean() - p0) <= Z99 * np.sqrt(p0 * (1 - p0) / n), (weeks, (counts == 0).mean(), p0)
     np.testing.assert_array_equal(counts, customers["repeat_purchases"].to_numpy())
+
+
+@pytest.mark.parametrize("name", ["paid_media", "loyalty_after_0"])
+def test_tables_do_not_depend_on_the_blocks_of_customers(name, monkeypatch):
+    """The engine runs customers in blocks (independent journeys); blocks of 997 customers,
+    paid prospects and buyers in every one, give the tables of one block."""
+    scenario = POST_PURCHASE_SCENARIOS[name]
+    run = dict(seed=3, horizon_days=40, replications=2, progress=False, engine="vectorised")
+    whole = js.simulate(scenario, **run)
+    monkeypatch.setattr(vectorised, "_BLOCK_CUSTOMERS", 997)
+    blocks = js.simulate(scenario, **run)
+    assert whole.customers.groupby("replication").size().min() > 3 * 997
+    for name in ("customers", "events"):
+        pd.testing.assert_frame_equal(getattr(blocks, name), getattr(whole, name), check_exact=True)

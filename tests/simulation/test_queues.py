@@ -60,7 +60,11 @@ def test_impatient_customer_reneges_at_patience_and_is_lost():
     assert renege["outcome"].tolist() == ["friction_drop"] and renege["emotion"].tolist() == [pytest.approx(-0.8)]
     c = result.customers.set_index("customer_id")
     assert c.loc[1, "outcome"] == "lost" and c.loc[1, "lost_to_friction"] and c.loc[1, "reneges"] == 1
-    assert c.loc[1, "touches"] == 0 and c.loc[1, "satisfaction"] == pytest.approx(-0.8)
+    # Two experienced moments: the renege (-0.8) and the loss to friction (-1, its own event).
+    loss = events[events["event"] == "friction_loss"]
+    assert loss["customer_id"].tolist() == [1] and loss["channel"].tolist() == ["call"] and loss["emotion"].tolist() == [-1.0]
+    # Satisfaction = 0.5 * mean + 0.5 * (peak + end) / 2 = 0.5 * -0.9 + 0.5 * -1 (peak-end weight 0.5).
+    assert c.loc[1, "touches"] == 0 and c.loc[1, "experiences"] == 2 and c.loc[1, "satisfaction"] == pytest.approx(-0.95)
     assert c.loc[0, "outcome"] == "converted"
 
 

@@ -1,4 +1,4 @@
-"""Current vs future state: common random numbers, paired intervals, adaptive stopping, tables."""
+"""Current vs future state: common random numbers, paired intervals, the precision rule, engines, tables."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from journeysim.analysis.paired import (
 )
 from journeysim.config import with_changes
 from journeysim.simulation import ReplicationRunner
-from journeysim.studies.comparison import Adaptive, compare, future_state, paired_engine
+from journeysim.studies.comparison import compare, future_state, paired_engine
+from journeysim.studies.paired_runs import state_engines
+from journeysim.studies.precision import Precision
 
 SMALL_RETAIL = {"arrival_rate_per_day": 30.0}
 EXP = lambda mean: {"dist": "exponential", "mean": mean}
@@ -143,7 +145,7 @@ def test_intervals_cover_the_true_difference_about_95_percent_of_the_time():
     assert 0.90 <= coverage <= 0.99, coverage
 
 
-# -- adaptive replications ------------------------------------------------------------------
+# -- the precision rule -----------------------------------------------------------------------
 
 
 def _half_width(per_replication: pd.DataFrame, kpi: str, upto: int) -> float:
@@ -151,21 +153,21 @@ def _half_width(per_replication: pd.DataFrame, kpi: str, upto: int) -> float:
     return float(comparison_table(block).set_index(["kpi", "persona"]).loc[(kpi, "all"), "half_width"])
 
 
-def test_adaptive_stops_as_soon_as_the_target_half_width_is_reached():
+def test_precision_stops_as_soon_as_the_target_half_width_is_reached():
     current = js.scenario_from_dict(checkout_data())
     settings = js.RunSettings(horizon_days=60.0, arrival_days=5.0, progress=False)
     reference = compare(current, NO_WEBSITE_FRICTION, replications=16, seed=3, settings=settings, details=False)
     target = _half_width(reference.per_replication, "conversion_rate", 12)
     assert _half_width(reference.per_replication, "conversion_rate", 4) > target
-    adaptive = Adaptive(kpi="conversion_rate", persona="all", target_half_width=target, max_replications=40, batch=2)
-    comparison = compare(current, NO_WEBSITE_FRICTION, replications=4, seed=3, settings=settings, adaptive=adaptive, details=False)
+    precision = Precision(kpi="conversion_rate", persona="all", half_width=target, min_replications=4, batch=2, max_replications=40)
+    comparison = compare(current, NO_WEBSITE_FRICTION, precision=precision, seed=3, settings=settings, details=False)
     stop = comparison.stopping
     done = stop["replications"]
-    assert stop["mode"] == "adaptive" and stop["target_reached"] and stop["stopped_because"] == "target half-width reached"
+    assert stop["mode"] == "precision" and stop["target_reached"] and stop["stopped_because"] == "target half-width reached"
     assert 4 < done <= 12 and done % 2 == 0 and comparison.replications == done
-    assert stop["half_width"] <= target
-    assert comparison.row("conversion_rate")["half_width"] == pytest.approx(stop["half_width"])
-    assert f"Adaptive: target half-width reached after {done} replications" in comparison.summary()
+    assert stop["reached_half_width"] <= target == stop["target_half_width"]
+    assert comparison.row("conversion_rate")["half_width"] == pytest.approx(stop["reached_half_width"])
+    assert f"Precision: target half-width reached after {done} replications" in comparison.summary()
     # It did not stop late: every earlier checkpoint was still too wide.
     for checkpoint in range(4, done, 2):
         assert _half_width(comparison.per_replication, "conversion_rate", checkpoint) > target
@@ -176,23 +178,48 @@ def test_adaptive_stops_as_soon_as_the_target_half_width_is_reached():
     )
 
 
-def test_adaptive_stops_at_the_maximum_when_the_target_is_out_of_reach():
+def test_precision_stops_at_the_maximum_when_the_target_is_out_of_reach():
     current = js.scenario_from_dict(checkout_data())
-    adaptive = {"kpi": "conversion_rate", "target_half_width": 1e-9, "max_replications": 9, "batch": 3}
-    comparison = compare(current, NO_WEBSITE_FRICTION, replications=4, seed=3, horizon_days=60, arrival_days=5, adaptive=adaptive, details=False)
+    precision = {"kpi": "conversion_rate", "half_width": 1e-9, "min_replications": 4, "max_replications": 9, "batch": 3}
+    comparison = compare(current, NO_WEBSITE_FRICTION, seed=3, horizon_days=60, arrival_days=5, precision=precision, details=False)
     stop = comparison.stopping
     assert stop["replications"] == 9 == comparison.replications  # 4 + 3 + 2: the last batch is cut to the maximum
     assert not stop["target_reached"] and stop["stopped_because"] == "max_replications reached"
-    assert stop["half_width"] > 1e-9
+    assert stop["reached_half_width"] > 1e-9
 
 
-def test_adaptive_settings_are_checked(retail):
-    with pytest.raises(js.ConfigError, match=r"adaptive.kpi: unknown KPI 'conversion'"):
-        compare(retail, {}, replications=2, horizon_days=5, adaptive={"kpi": "conversion"}, details=False)
-    with pytest.raises(js.ConfigError, match=r"adaptive.batch: must be a whole number >= 1, got 0"):
-        compare(retail, {}, replications=2, horizon_days=5, adaptive={"batch": 0})
-    with pytest.raises(js.ConfigError, match=r"adaptive.persona: unknown persona 'nobody'"):
-        compare(retail, {}, replications=2, horizon_days=5, adaptive={"persona": "nobody"})
+def test_the_precision_rule_is_the_default_and_a_fixed_number_replaces_it():
+    current = js.scenario_from_dict(checkout_data())
+    run = dict(seed=3, horizon_days=60, arrival_days=5, details=False)
+    default = compare(current, NO_WEBSITE_FRICTION, **run)
+    assert default.stopping["mode"] == "precision" and default.stopping["half_width"] == Precision().half_width == 0.005
+    assert default.replications >= Precision().min_replications == 5
+    fixed = compare(current, NO_WEBSITE_FRICTION, replications=3, **run)
+    assert fixed.stopping == {"mode": "fixed", "replications": 3} and fixed.replications == 3
+    with pytest.raises(js.ConfigError, match=r"replications: give replications .* or precision .*, not both"):
+        compare(current, NO_WEBSITE_FRICTION, replications=3, precision={"half_width": 0.01}, **run)
+
+
+def test_a_relative_half_width_is_a_share_of_the_current_mean():
+    current = js.scenario_from_dict(checkout_data())
+    precision = Precision(kpi="revenue_per_arrival", half_width=0.05, relative=True, min_replications=3, batch=1, max_replications=30)
+    comparison = compare(current, NO_WEBSITE_FRICTION, precision=precision, seed=5, horizon_days=60, arrival_days=5, details=False)
+    row = comparison.row("revenue_per_arrival")
+    assert comparison.stopping["target_half_width"] == pytest.approx(0.05 * row["current"])
+    assert comparison.stopping["target_reached"] and row["half_width"] <= comparison.stopping["target_half_width"]
+
+
+def test_precision_settings_are_checked(retail):
+    with pytest.raises(js.ConfigError, match=r"precision.kpi: unknown KPI 'conversion'"):
+        compare(retail, {}, horizon_days=5, precision={"kpi": "conversion"}, details=False)
+    with pytest.raises(js.ConfigError, match=r"precision.batch: must be a whole number >= 1, got 0"):
+        compare(retail, {}, horizon_days=5, precision={"batch": 0})
+    with pytest.raises(js.ConfigError, match=r"precision.persona: unknown persona 'nobody'"):
+        compare(retail, {}, horizon_days=5, precision={"persona": "nobody"})
+    with pytest.raises(js.ConfigError, match=r"precision.max_replications: must be >= min_replications \(5\), got 3"):
+        compare(retail, {}, horizon_days=5, precision={"max_replications": 3})
+    with pytest.raises(js.ConfigError, match=r"precision.half_width: must be a number > 0, got -1"):
+        compare(retail, {}, horizon_days=5, precision={"half_width": -1})
 
 
 # -- future states and bad changes --------------------------------------------------------
@@ -272,21 +299,32 @@ def test_comparison_table_columns_and_paired_difference(retail):
     assert row["current"] == pytest.approx(pairs[CURRENT].mean())
     assert row["relative_change"] == pytest.approx(row["difference"] / row["current"])
     assert row["ci_low"] < row["difference"] < row["ci_high"]
-    # Removing friction only turns friction drops into purchases: conversion never falls.
-    assert (comparison.differences("conversion_rate") >= 0).all()
-    assert comparison.row("friction_loss_rate")["difference"] == pytest.approx(-comparison.row("conversion_rate")["difference"])
+    assert comparison.row("conversion_rate")["difference"] > 0 > comparison.row("friction_loss_rate")["difference"]
     assert "conversion rate" in comparison.summary() and "*" in comparison.summary()
+    # Without emotion carry-over and detraction, removing a friction only turns friction drops
+    # into purchases (common random numbers): conversion never falls, and what it gains is
+    # exactly what friction no longer loses.
+    plain = retail.without_carryover()
+    plain = with_changes(plain, {f"personas.{name}.detraction": None for name in plain.personas})
+    mirror = compare(plain, NO_WEBSITE_FRICTION, replications=3, seed=4, horizon_days=20, details=False)
+    assert (mirror.differences("conversion_rate") >= 0).all()
+    assert mirror.row("friction_loss_rate")["difference"] == pytest.approx(-mirror.row("conversion_rate")["difference"])
 
 
-def test_both_states_run_on_one_engine():
-    """``auto`` picks an engine per scenario; a change that adds a queue must not split the pair."""
+def test_each_state_runs_on_the_engine_it_allows_and_they_still_share_random_numbers():
+    """``auto`` picks per state: a change that adds a queue puts only the future state on
+    SimPy. Both engines draw the same numbers, so the pair is what two SimPy runs give."""
     current = js.scenario_from_dict(checkout_data())
     queued = future_state(current, {"channels": {"store": {"capacity": 1, "service_time_days": {"dist": "fixed", "value": 0.01}}}})
-    assert paired_engine("auto", current) == "vectorised"
-    assert paired_engine("auto", current, queued) == paired_engine("auto", queued) == "simpy"
-    assert paired_engine("vectorised", current) == "vectorised"
-    comparison = compare(current, queued, replications=2, seed=1, horizon_days=20, engine="auto", details=False)
-    assert comparison.settings.engine == "simpy"
+    assert state_engines("auto", {"current": current, "future": queued}) == {"current": "vectorised", "future": "simpy"}
+    assert state_engines("simpy", {"current": current, "future": queued}) == {"current": "simpy", "future": "simpy"}
+    assert paired_engine("auto", current, queued) == "simpy"  # one engine for all, for studies that want one
+    run = dict(replications=2, seed=1, horizon_days=20, details=False)
+    mixed = compare(current, queued, engine="auto", **run)
+    assert mixed.engines == {"current": "vectorised", "future": "simpy"} and mixed.metadata()["engines"] == mixed.engines
+    assert "Engines: current vectorised, future simpy." in mixed.summary()
+    simpy = compare(current, queued, engine="simpy", **run)
+    pd.testing.assert_frame_equal(mixed.per_replication, simpy.per_replication, check_exact=False, rtol=1e-9)
 
 
 def test_workers_give_the_same_comparison_as_one_process(retail):

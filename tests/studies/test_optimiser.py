@@ -97,6 +97,27 @@ def test_moving_budget_to_the_better_channel_is_rechecked_with_an_interval(funne
     assert marginal["current", "search"] > marginal["current", "social"] > 0
 
 
+def test_the_recheck_runs_as_many_pairs_as_its_precision_needs(funnel_data):
+    """By default the re-check adds pairs until the gain's interval is within +-0.5 % of the
+    current objective; a rule of one's own replaces that."""
+    funnel_data["arrival_rate_per_day"] = 20.0
+    funnel_data["budget"] = {
+        "social": {"spend_per_day": 300.0, "max_arrivals_per_day": 200, "half_saturation": 300},
+        "search": {"spend_per_day": 100.0, "max_arrivals_per_day": 200, "half_saturation": 300},
+    }
+    scenario = js.scenario_from_dict(funnel_data)
+    run = dict(seed=3, replications=2, horizon_days=20.0, resolution=0.02)
+    rule = {"kpi": "conversions", "half_width": 0.1, "relative": True, "min_replications": 3, "batch": 2, "max_replications": 15}
+    result = optimise_budget(scenario, "conversions", check_precision=rule, **run)
+    stopping, gain = result.comparison.stopping, result.gain
+    assert stopping["mode"] == "precision" and stopping["target_reached"] and gain["stopped_because"] == "target half-width reached"
+    assert stopping["target_half_width"] == pytest.approx(0.1 * gain["current"])
+    assert gain["half_width"] <= stopping["target_half_width"] and gain["replications"] == stopping["replications"] >= 3
+    default = optimise_budget(scenario, "conversions", **run, workers=2)  # the re-check's pairs in two processes
+    assert default.comparison.stopping["min_replications"] == 5 and default.comparison.stopping["relative"]
+    assert default.recommended == result.recommended  # the search does not depend on the re-check
+
+
 def test_marginal_return_is_the_central_difference_over_the_same_replications(tiny_data):
     scenario = paid_scenario(tiny_data, {"social": {"spend_per_day": 100.0, "max_arrivals_per_day": 200, "half_saturation": 100}})
     objective = SplitObjective(scenario, "revenue", js.RunSettings(**SMALL))

@@ -4,7 +4,7 @@ The SimPy engine computes a buyer's post-purchase life at once, on the buyer's o
 (``SimPyJourneyEngine._after_purchase``). Here round *k* handles the *k*-th repeat purchase
 of every buyer still active, with the same draws (:mod:`journeysim.simulation.random_streams`, indexed
 by repeat number) and the same order of operations: gap, channel, value, the repeat's
-emotion added to the running sum, loyalty after ``loyal_after_repeats`` repeats, then the
+emotion added to the customer's experienced moments, loyalty after ``loyal_after_repeats`` repeats, then the
 churn test on the updated satisfaction. Sums are accumulated in the SimPy engine's order, so
 revenue, contact cost and satisfaction are equal to round-off.
 
@@ -21,6 +21,7 @@ from scipy import special
 
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import quantile_table
+from journeysim.model.experience import satisfactions
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.engines import progress
 from journeysim.simulation.records import CHURN, LOYAL, NONE, REPEAT_PURCHASE
@@ -52,6 +53,7 @@ class RepeatPurchases:
         self._loyal_after = np.array([-1 if loyalty is None else loyalty.loyal_after_repeats for loyalty in self._loyalty])
         self._slope = np.array([0.0 if loyalty is None else loyalty.satisfaction_churn_slope for loyalty in self._loyalty])
         self._choose = choose
+        self._peak_end_weight = scenario.experience.peak_end_weight
         self._compiled, self._step_limit = compiled, progress.step_limit(compiled)  # rounds after which purchases must move in time
         self._repeat_cell = first_event_cell  # + persona * channels + channel
         self._loyal_cell = first_event_cell + n_personas * n_channels
@@ -82,7 +84,8 @@ class RepeatPurchases:
         state = {
             "customer": customer, "key": key, "persona": persona, "now": now, "rate": rate, "churn": churn,
             "slot": np.zeros(len(customer), dtype=np.int32), "loyal": self._loyal_after[persona] == 0,
-            "touches": customers["touches"][customer].astype(np.int64), "emotion_sum": customers["emotion_sum"][customer],
+            "experiences": customers["experiences"][customer].astype(np.int64), "emotion_sum": customers["emotion_sum"][customer],
+            "peak_emotion": customers["peak_emotion"][customer], "end_emotion": customers["end_emotion"][customer],
             "revenue": customers["revenue"][customer], "contact_cost": customers["contact_cost"][customer],
         }  # fmt: skip
         at_once = np.flatnonzero(state["loyal"])  # loyal_after_repeats == 0: buying is the loyalty moment
@@ -113,13 +116,17 @@ class RepeatPurchases:
             repeats += 1
             state["revenue"] = state["revenue"] + value
             state["contact_cost"] = state["contact_cost"] + self._cost[channel]
-            state["emotion_sum"] = emotion_sum = state["emotion_sum"] + self._emotion[persona, channel]
+            emotion = self._emotion[persona, channel]  # an experienced moment (model.experience)
+            state["emotion_sum"] = state["emotion_sum"] + emotion
+            state["experiences"] = state["experiences"] + 1
+            state["peak_emotion"] = np.where(np.abs(emotion) >= np.abs(state["peak_emotion"]), emotion, state["peak_emotion"])
+            state["end_emotion"] = emotion
             becomes = np.flatnonzero(self._loyal_after[persona] == repeats)
             if becomes.size:
                 chunks.append((customer[becomes], slot[becomes], when[becomes], self._loyal_cell, np.nan))
                 slot[becomes] += 1
                 loyal[becomes] = True
-            satisfaction = emotion_sum / (state["touches"] + repeats)  # touches + reneges (none here) + repeats
+            satisfaction = satisfactions(state["emotion_sum"], state["experiences"], state["peak_emotion"], state["end_emotion"], self._peak_end_weight)
             adjusted = _churn_given_satisfaction(state["churn"], satisfaction, self._slope[persona])
             churned = rs.touch_uniforms(key, repeats, rs.CHURN) < adjusted
             if churned.any():
@@ -158,7 +165,7 @@ class RepeatPurchases:
         out = np.flatnonzero(~stay)
         who = state["customer"][out]
         customers["repeat_purchases"][who] = repeats
-        for name in ("revenue", "contact_cost", "emotion_sum"):
+        for name in ("revenue", "contact_cost", "emotion_sum", "experiences", "peak_emotion", "end_emotion"):
             customers[name][who] = state[name][out]
         loyal = state["loyal"][out]
         customers["loyal"][who] = loyal

@@ -10,12 +10,10 @@ both engines produce the same customers and events (floats equal to round-off: n
 queues and referrals, which is what makes the rounds exact; :func:`unsupported_features`
 lists what would break that.
 
-Memory layout: the state of open journeys lives in compact arrays that shrink every round;
-each round's touches are kept as one small chunk (customer, time, outcome-table index,
-outcome), and the event columns are built once at the end by scattering the chunks into
-customer-major order: a customer's rows are contiguous and in recording order (arrival,
-touches, purchase, then post-purchase events), so a stable sort by time
-(:func:`canonical_order`) gives the canonical event order.
+Memory layout: customers run in blocks; the state of a block's open journeys lives in
+compact arrays that shrink every round; each round's touches are kept as one small chunk
+(customer, time, outcome-table index, outcome), and the event columns are built once at the
+end (:mod:`journeysim.simulation.engines.vectorised_events`), in customer order.
 """
 
 from __future__ import annotations
@@ -30,18 +28,23 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.model.compiled import CompiledScenario
 from journeysim.model.distributions import KIND_CODES, kind_quantile, quantile_table
+from journeysim.model.experience import carried_cuts_array, satisfactions
 from journeysim.model.scenario import Scenario
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.arrivals import Arrivals
 from journeysim.simulation.engines import progress
+from journeysim.simulation.engines.channel_choice import ChannelChoice
 from journeysim.simulation.engines.post_purchase import RepeatPurchases
 from journeysim.simulation.engines.protocol import EngineRun
+from journeysim.simulation.engines.vectorised_events import EventCells, event_columns
 from journeysim.simulation.records import (
     ADVANCE,
     ARRIVAL,
     CONVERTED,
     DROP,
+    EXPERIENCED_EVENTS,
     FRICTION_DROP,
+    FRICTION_LOSS,
     LOST,
     NONE,
     OPEN,
@@ -67,6 +70,8 @@ def unsupported_features(compiled: CompiledScenario) -> list[str]:
     for name, persona in scenario.personas.items():
         if persona.advocacy is not None:
             reasons.append(f"advocacy and referrals of persona {name!r}")
+        if persona.detraction is not None:
+            reasons.append(f"detraction (negative word of mouth) of persona {name!r}")
     if scenario.market is not None:
         reasons.append("a finite market (Bass diffusion with referrals)")
     return reasons
@@ -83,7 +88,7 @@ def journey_only(scenario: Scenario, *, keep_loyalty: bool = False) -> Scenario:
         if channel.capacity is not None:
             changes.update({f"channels.{name}.{key}": None for key in ("capacity", "service_time_days", "schedule")})
     for name, persona in scenario.personas.items():
-        for key in ("advocacy",) if keep_loyalty else ("loyalty", "advocacy"):
+        for key in ("advocacy", "detraction") if keep_loyalty else ("loyalty", "advocacy", "detraction"):
             if getattr(persona, key) is not None:
                 changes[f"personas.{name}.{key}"] = None
     return with_changes(scenario, changes) if changes else scenario
@@ -103,13 +108,16 @@ class VectorisedJourneyEngine:
         self.compiled = compiled
         n_personas, n_stages, n_channels = compiled.choice_cumulative.shape
         self._n_stages, self._n_channels = n_stages, n_channels
+        # Row (persona * stages + stage) -> persona * stages and -> stage: lookups, not an integer % per touch.
+        self._row_base = np.repeat(np.arange(n_personas) * n_stages, n_stages)
+        self._row_stage = np.tile(np.arange(n_stages), n_personas)
         cells = self._cells = n_personas * n_stages * n_channels
         # Tables indexed by row = persona * stages + stage and cell = row * channels + channel.
-        self._choose = _ChannelChoice(compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels))
+        self._choose = ChannelChoice(compiled.choice_cumulative.reshape(n_personas * n_stages, n_channels))
         # With a channel hand-off the journey's choice rows are (persona, previous + 1, stage).
         self._handoff = compiled.choice_cumulative_after is not None
-        self._choose_journey = _ChannelChoice(compiled.choice_cumulative_after.reshape(-1, n_channels)) if self._handoff else self._choose
-        self._retargeted: dict[int, _ChannelChoice | None] = {}  # by days of the horizon
+        self._choose_journey = ChannelChoice(compiled.choice_cumulative_after.reshape(-1, n_channels)) if self._handoff else self._choose
+        self._retargeted: dict[int, ChannelChoice | None] = {}  # by days of the horizon
         self._delay_code = compiled.delay_code.reshape(-1)
         self._delay_params = [np.ascontiguousarray(compiled.delay_params[..., i].reshape(-1)) for i in range(3)]
         journey = compiled.choice_probability[:, : compiled.n_journey_stages] > 0
@@ -130,18 +138,33 @@ class VectorisedJourneyEngine:
         self._arrival_cell = 4 * cells
         repeat_choice = self._choose
         if compiled.closed.any():  # repeat purchases reroute around closed touchpoints
-            repeat_choice = _ChannelChoice(compiled.open_choice_cumulative.reshape(n_personas * n_stages, n_channels))
+            repeat_choice = ChannelChoice(compiled.open_choice_cumulative.reshape(n_personas * n_stages, n_channels))
         self._repeats = RepeatPurchases(compiled, self._arrival_cell + 1, repeat_choice)
         post_stage, post_channel, post_event, post_emotion, post_cost = self._repeats.event_cells()
+        # The loss to friction after a touch: cut + loss offset.
+        self._loss_offset = self._arrival_cell + 1 + len(post_event)
         cell_stage = np.tile(np.repeat(np.arange(n_stages), n_channels), n_personas)
         cell_channel = np.tile(np.arange(n_channels), n_personas * n_stages)
         purchase = np.full(cells, compiled.purchase_index)
-        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage]).astype(self._index_dtype)
-        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel]).astype(self._index_dtype)
-        self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event]).astype(np.int8)
-        self._event_emotion = np.concatenate([emotion, np.full(2 * cells + 1, np.nan), post_emotion]).astype(np.float32)
+        moments = compiled.scenario.experience
+        self._event_stage = np.concatenate([cell_stage, cell_stage, purchase, purchase, [0], post_stage, cell_stage, cell_stage]).astype(self._index_dtype)
+        self._event_channel = np.concatenate([np.tile(cell_channel, 4), [NONE], post_channel, np.tile(cell_channel, 2)]).astype(self._index_dtype)
+        self._event_type = np.concatenate([np.full(2 * cells, TOUCH), np.full(2 * cells, PURCHASE), [ARRIVAL], post_event, np.full(2 * cells, FRICTION_LOSS)]).astype(np.int8)
+        self._event_emotion = np.concatenate([emotion, np.full(2 * cells, moments.purchase_emotion), [np.nan], post_emotion,
+                                              np.full(2 * cells, moments.friction_loss_emotion)]).astype(np.float32)
         cost = self._touch_cost
-        self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan], post_cost]).astype(np.float32)
+        self._event_cost = np.concatenate([cost, cost, np.zeros(2 * cells), [np.nan], post_cost, np.zeros(2 * cells)]).astype(np.float32)
+        # Experienced moments and carry-over: by cut (plain and switched touches alike) and by persona.
+        self._experienced = np.tile(compiled.experienced.reshape(-1), 2)
+        # The events' experience flag by event cell (records.experience_flags, looked up):
+        # a touch's touchpoint's, else its event type's.
+        self._event_experience = np.isin(self._event_type, EXPERIENCED_EVENTS)
+        self._event_experience[: 2 * cells] = self._experienced
+        self._event_cells = EventCells(self._event_stage, self._event_channel, self._event_type, self._event_emotion, self._event_experience,
+                                       self._event_cost, self._arrival_cell, 2 * cells, self._loss_offset)
+        self._carry_strength, self._carry_decay = compiled.carryover_strength, compiled.carryover_decay
+        self._has_carryover = compiled.has_carryover
+        self._moments = moments
 
     def run(
         self,
@@ -180,36 +203,52 @@ class VectorisedJourneyEngine:
             "churned": np.zeros(n, dtype=bool),
             "loyal": np.zeros(n, dtype=bool),
             "emotion_sum": np.zeros(n),
+            "experiences": np.zeros(n, dtype=np.int32),
+            "peak_emotion": np.zeros(n),
+            "end_emotion": np.zeros(n),
             "revenue": np.zeros(n),
             "contact_cost": np.zeros(n),
         }
-        first = (paid, first_channel[paid]) if paid.size else None
-        chunks, purchases = self._journeys(customers, keys, persona, horizon_days, first, on_customers)
+        chunks: list[tuple] = []
+        purchases: list[tuple] = []
+        # Customers are independent: their journeys run in blocks, whose arrays stay in the
+        # CPU's cache and keep the rounds' peak memory small (the same tables).
+        for start in range(0, n, _BLOCK_CUSTOMERS):
+            stop = min(n, start + _BLOCK_CUSTOMERS)
+            mine = paid[(paid >= start) & (paid < stop)]
+            first = (mine - start, first_channel[mine]) if mine.size else None
+            self._journeys(customers, start, keys[start:stop], persona[start:stop], horizon_days, first, on_customers, chunks, purchases)
         purchase_value = customers["revenue"][customers["outcome"] == CONVERTED]  # before repeat purchases add to it
         post_events, post_chunks = None, []
         if purchases:
             buyer, buyer_key, purchase_days = (np.concatenate(column) for column in zip(*purchases))
             post_events, post_chunks = self._repeats.run(customers, buyer, buyer_key, purchase_days, horizon_days)
-        return EngineRun(self._event_columns(customers, chunks, purchase_value, post_events, post_chunks), customers)
+        events = event_columns(self._event_cells, customers, chunks, purchase_value, post_events, post_chunks)
+        customers["satisfaction"] = satisfactions(customers["emotion_sum"], customers["experiences"], customers["peak_emotion"],
+                                                  customers["end_emotion"], self._moments.peak_end_weight)
+        return EngineRun(events, customers)
 
     # -- the rounds ----------------------------------------------------------------------
 
-    def _journeys(self, customers: dict, keys: np.ndarray, persona: np.ndarray, horizon: float, first, on_customers) -> tuple[list[tuple], list[tuple]]:
-        """Advance all journeys round by round, filling ``customers``; returns one chunk of
-        touches per round, (touch index, customer, time, cut, outcome), and, when buyers live
-        on after their purchase, one chunk of purchases per round, (customer, key, time).
-        ``first`` is (customers, channel) of paid prospects' first touches, or None."""
+    # Long: one round of every open journey, step for step as the SimPy engine takes them;
+    # split, the round's dozen state arrays would travel through every call.
+    def _journeys(self, customers: dict, start: int, keys: np.ndarray, persona: np.ndarray, horizon: float, first, on_customers,
+                  chunks: list[tuple], purchases: list[tuple]) -> None:
+        """Advance the journeys of customers ``start`` onwards (``keys``, ``persona``) round by
+        round, filling ``customers``; appends one chunk of touches per round to ``chunks``,
+        (touch index, customer, time, cut, outcome), and, when buyers live on after their
+        purchase, one chunk of purchases per round to ``purchases``, (customer, key, time).
+        ``first`` is (positions in the block, channel) of paid prospects' first touches, or None."""
         n_channels = self._n_channels
         choose, rows_per_day, last_day = self._channel_choice(horizon)
         # State of the open journeys, compacted every round; customer indices stay ascending.
-        customer = np.arange(len(keys), dtype=np.intp)
+        customer = np.arange(start, start + len(keys), dtype=np.intp)
         key = keys
         row = persona * self._n_stages  # persona * stages + stage
         previous = np.full(len(keys), NONE, dtype=np.intp)
-        now = customers["arrival_days"]
-        emotion_sum = np.zeros(len(keys))
+        now = customers["arrival_days"][start : start + len(keys)]
+        moments = np.zeros((_MOMENT_ROWS, len(keys)))  # experienced moments' sums and the mood
         contact_cost = np.zeros(len(keys))
-        chunks, purchases = [], []
         touch = 0
         while customer.size:
             u = rs.touch_uniforms(key, touch, rs.CHANNEL)
@@ -227,36 +266,51 @@ class VectorisedJourneyEngine:
             inside = when < horizon
             if not inside.all():
                 out = np.flatnonzero(~inside)  # open: the next touch falls at or after the horizon
-                self._finish(customers, customer[out], row[out], previous[out], touch, emotion_sum[out], contact_cost[out])
+                self._finish(customers, customer[out], row[out], previous[out], touch, np.take(moments, out, axis=1), contact_cost[out])
                 if on_customers is not None:
                     on_customers(len(out))
                 keep = np.flatnonzero(inside)
                 customer, key, row, previous, channel = customer[keep], key[keep], row[keep], previous[keep], channel[keep]
-                cell, when, emotion_sum, contact_cost = cell[keep], when[keep], emotion_sum[keep], contact_cost[keep]
+                cell, when, moments, contact_cost = cell[keep], when[keep], np.take(moments, keep, axis=1), contact_cost[keep]
                 if not customer.size:
                     break
             u = rs.touch_uniforms(key, touch, rs.OUTCOME)
             cut = cell + self._switch[previous, channel] if self._has_switch else cell
-            emotion_sum += self._emotion[cut]
+            advance_cut, friction_cut, drop_cut = self._advance_cut[cut], self._friction_cut[cut], self._drop_cut[cut]
+            if self._has_carryover:  # the mood before this touch moves its drop probability
+                strength = self._carry_strength[row // self._n_stages]
+                advance_cut, friction_cut, drop_cut = carried_cuts_array(advance_cut, friction_cut, drop_cut, moments[MOOD], strength)
+            emotion = self._emotion[cut]
+            experienced = self._experienced[cut]
+            felt = np.where(experienced, emotion, 0.0)
+            _add_moment(moments, felt, experienced)
+            if self._has_carryover:  # the mood matters only to carry-over
+                moments[MOOD] = self._carry_decay[row // self._n_stages] * moments[MOOD] + felt
             contact_cost += self._touch_cost[cell]
-            advanced = u < self._advance_cut[cut]
-            lost = ~advanced & (u < self._drop_cut[cut])
-            by_friction = lost & (u < self._friction_cut[cut])
-            outcome = np.where(advanced, np.int8(ADVANCE), np.int8(STAY))
-            outcome[lost] = DROP
-            outcome[by_friction] = FRICTION_DROP
+            advanced = u < advance_cut
+            lost = ~advanced & (u < drop_cut)
+            by_friction = lost & (u < friction_cut)
+            # STAY, moved to ADVANCE, DROP or (a drop) FRICTION_DROP: sums of int8 views of the masks.
+            outcome = advanced.view(np.int8) * np.int8(ADVANCE - STAY)
+            outcome += lost.view(np.int8) * np.int8(DROP - STAY)
+            outcome += by_friction.view(np.int8) * np.int8(FRICTION_DROP - DROP)
+            outcome += np.int8(STAY)
             target = self._next_stage[cell]
             bought = advanced & (target == NEXT_IS_PURCHASE)
-            chunks.append((touch, customer.astype(np.int32), when, cut.astype(np.int32), outcome))
+            chunks.append((touch, customer, when, cut, outcome))  # arrays of this round, never changed in place
             ended = bought | lost
-            stage_row = row - row % self._n_stages  # persona * stages
+            stage_row = self._row_base[row]  # persona * stages
             row = np.where(advanced & ~bought, stage_row + target, row)
             if ended.any():
                 done = np.flatnonzero(ended)
                 who = customer[done]
                 customers["outcome"][who] = np.where(bought[done], CONVERTED, LOST)
                 customers["lost_to_friction"][who] = by_friction[done]
-                self._finish(customers, who, row[done], channel[done], touch + 1, emotion_sum[done], contact_cost[done])
+                final = np.take(moments, done, axis=1)
+                moment = bought[done] | by_friction[done]  # the purchase, or the loss to friction
+                verdict = np.where(bought[done], self._moments.purchase_emotion, np.where(moment, self._moments.friction_loss_emotion, 0.0))
+                _add_moment(final, verdict, moment)
+                self._finish(customers, who, row[done], channel[done], touch + 1, final, contact_cost[done])
                 buyers = np.flatnonzero(bought)
                 if buyers.size:
                     self._purchase(customers, customer[buyers], key[buyers], touch, when[buyers])
@@ -266,11 +320,10 @@ class VectorisedJourneyEngine:
                     on_customers(len(done))
                 keep = np.flatnonzero(~ended)
                 customer, key, row, previous = customer[keep], key[keep], row[keep], channel[keep]
-                now, emotion_sum, contact_cost = when[keep], emotion_sum[keep], contact_cost[keep]
+                now, moments, contact_cost = when[keep], np.take(moments, keep, axis=1), contact_cost[keep]
             else:
                 previous, now = channel, when
             touch += 1
-        return chunks, purchases
 
     def _stuck(self, row: np.ndarray, channel: np.ndarray, stuck: np.ndarray, when: np.ndarray, touch: int) -> ConfigError:
         """The error that stops a run where journeys still going after ``touch`` rounds take
@@ -279,13 +332,13 @@ class VectorisedJourneyEngine:
         persona, stage = divmod(int(row[first]), self._n_stages)
         return progress.journey_without_time(self.compiled, persona, stage, int(channel[first]), float(when[first]), touch, False)
 
-    def _channel_choice(self, horizon: float) -> tuple[_ChannelChoice, int, int]:
+    def _channel_choice(self, horizon: float) -> tuple[ChannelChoice, int, int]:
         """(choice, rows per day, last day): with retargeting, rows of the day tables
         ``compiled.retargeted_choice`` (day * rows per day + row), else the plain table (0, 0)."""
         days = math.ceil(horizon) + 1  # as the SimPy engine builds it
         if days not in self._retargeted:
             table = self.compiled.retargeted_choice(days)
-            self._retargeted[days] = None if table is None else _ChannelChoice(table.reshape(-1, self._n_channels))
+            self._retargeted[days] = None if table is None else ChannelChoice(table.reshape(-1, self._n_channels))
         choice = self._retargeted[days]
         if choice is None:
             return self._choose_journey, 0, 0
@@ -315,11 +368,14 @@ class VectorisedJourneyEngine:
                 out[where] = kind_quantile(kind, low[at], middle[at], high[at], u[where])
         return out
 
-    def _finish(self, customers: dict, done: np.ndarray, row: np.ndarray, channel, touches: int, emotion_sum, contact_cost) -> None:
-        customers["final_stage"][done] = row % self._n_stages
+    def _finish(self, customers: dict, done: np.ndarray, row: np.ndarray, channel, touches: int, moments: np.ndarray, contact_cost) -> None:
+        customers["final_stage"][done] = self._row_stage[row]
         customers["final_channel"][done] = channel
         customers["touches"][done] = touches
-        customers["emotion_sum"][done] = emotion_sum
+        customers["emotion_sum"][done] = moments[TOTAL]
+        customers["experiences"][done] = moments[COUNT]
+        customers["peak_emotion"][done] = moments[PEAK]
+        customers["end_emotion"][done] = moments[END]
         customers["contact_cost"][done] = contact_cost
 
     def _purchase(self, customers: dict, buyers: np.ndarray, key: np.ndarray, touch: int, when: np.ndarray) -> None:
@@ -331,85 +387,19 @@ class VectorisedJourneyEngine:
 
     # -- the event log -------------------------------------------------------------------
 
-    def _event_columns(self, customers: dict, chunks: list[tuple], purchase_value: np.ndarray, post_events: np.ndarray | None, post_chunks: list[tuple]) -> dict[str, np.ndarray]:
-        """Event columns in customer-major order: a customer's arrival at its offset, its k-th
-        touch at offset 1 + k, its purchase right after the converting touch, and its
-        post-purchase events after that, in slot order."""
-        converted = customers["outcome"] == CONVERTED
-        per_customer = 1 + customers["touches"].astype(np.int64) + converted
-        if post_events is not None:
-            per_customer += post_events
-        total = int(per_customer.sum())
-        offset = np.zeros(len(per_customer), dtype=np.int64)
-        np.cumsum(per_customer[:-1], out=offset[1:])
-        time_days = np.empty(total)
-        event_cell = np.empty(total, dtype=np.int32)
-        outcome = np.full(total, NONE, dtype=np.int8)
-        time_days[offset] = customers["arrival_days"]
-        event_cell[offset] = self._arrival_cell
-        chunks.reverse()
-        while chunks:  # pop as we go, so each chunk is freed once copied
-            touch, customer, when, cut, touch_outcome = chunks.pop()
-            at = offset[customer] + (1 + touch)
-            time_days[at] = when
-            event_cell[at] = cut
-            outcome[at] = touch_outcome
-        value = np.full(total, np.nan, dtype=np.float32)
-        bought = offset[converted] + 1 + customers["touches"][converted]
-        time_days[bought] = time_days[bought - 1]
-        event_cell[bought] = event_cell[bought - 1] + 2 * self._cells
-        value[bought] = purchase_value
-        post_chunks.reverse()
-        while post_chunks:
-            customer, slot, when, cell, post_value = post_chunks.pop()
-            at = offset[customer] + customers["touches"][customer] + 2 + slot  # after the arrival, touches and purchase
-            time_days[at] = when
-            event_cell[at] = cell
-            value[at] = post_value
-        return {
-            "customer_id": np.repeat(np.arange(len(per_customer), dtype=np.int32), per_customer),
-            "persona": np.repeat(customers["persona"], per_customer),
-            "time_days": time_days,
-            "stage": self._event_stage[event_cell],
-            "channel": self._event_channel[event_cell],
-            "event": self._event_type[event_cell],
-            "outcome": outcome,
-            "emotion": self._event_emotion[event_cell],
-            "value": value,
-            "cost": self._event_cost[event_cell],
-        }
+
+# Customers per block of journeys: 2 MiB per float array, which stays in cache (smaller
+# blocks cost more Python per customer).
+_BLOCK_CUSTOMERS = 1 << 18
+# Rows of the journeys' moment state: experienced moments' emotion sum, count, peak and end,
+# and the carried-over mood (model.experience).
+TOTAL, COUNT, PEAK, END, MOOD = range(5)
+_MOMENT_ROWS = 5
 
 
-_CHOICE_BINS = 1 << 12
-_MAX_LOOKUP_ROWS = 4096  # 16 MiB of lookup table; beyond (long retargeted horizons) compare exactly
-
-
-class _ChannelChoice:
-    """``bisect_right(cumulative[row], u)`` for many rows at once, by table lookup."""
-
-    def __init__(self, cumulative: np.ndarray) -> None:
-        self.cumulative = cumulative
-        self.lookup = _channel_lookup(cumulative) if len(cumulative) <= _MAX_LOOKUP_ROWS else None
-
-    def __call__(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
-        if self.lookup is None:
-            return (self.cumulative[row] <= u[:, None]).sum(axis=1)
-        bins = (u * _CHOICE_BINS).astype(np.intp)  # exact: the bin count is a power of two
-        channel = self.lookup[row * _CHOICE_BINS + bins].astype(np.intp)
-        unsure = np.flatnonzero(channel < 0)
-        if unsure.size:  # a cumulative boundary falls inside the bin: compare exactly
-            channel[unsure] = (self.cumulative[row[unsure]] <= u[unsure, None]).sum(axis=1)
-        return channel
-
-
-def _channel_lookup(cumulative: np.ndarray) -> np.ndarray:
-    """[row * bins + bin] -> the channel chosen for every u in the bin, or -1 when a cumulative
-    boundary lies inside the bin (then the choice is made by exact comparison)."""
-    rows, _ = cumulative.shape
-    edges = np.arange(_CHOICE_BINS + 1) / _CHOICE_BINS
-    table = np.empty((rows, _CHOICE_BINS), dtype=np.int8)
-    for r in range(rows):
-        at_low = np.searchsorted(cumulative[r], edges[:-1], side="right")  # entries <= bin start
-        below_high = np.searchsorted(cumulative[r], edges[1:], side="left")  # entries < bin end
-        table[r] = np.where(below_high > at_low, -1, at_low)
-    return table.reshape(-1)
+def _add_moment(moments: np.ndarray, emotion: np.ndarray, experienced: np.ndarray) -> None:
+    """Add one moment per column where ``experienced`` (``emotion`` is 0 elsewhere), in place."""
+    moments[TOTAL] += emotion
+    moments[COUNT] += experienced
+    moments[PEAK] = np.where(experienced & (np.abs(emotion) >= np.abs(moments[PEAK])), emotion, moments[PEAK])
+    moments[END] = np.where(experienced, emotion, moments[END])

@@ -64,6 +64,7 @@ from journeysim.studies.budget.problem import (
 from journeysim.studies.budget.search import best_split, total_search
 from journeysim.studies.budget.tables import response_table, split_table
 from journeysim.studies.comparison import compare
+from journeysim.studies.precision import Precision
 
 # -- the result ---------------------------------------------------------------------------
 
@@ -153,7 +154,10 @@ def optimise_budget(
     marginal_step: float = 0.04,
     check: bool = True,
     check_replications: int | None = None,
+    check_precision: Precision | Mapping[str, Any] | None = None,
     confidence: float = 0.95,
+    workers: int = 1,
+    backend: str = "local",
 ) -> BudgetOptimisation:
     """Optimise the daily spend split of ``scenario``'s paid channels.
 
@@ -167,8 +171,10 @@ def optimise_budget(
     tight ceiling the answer spends less than the total.
     ``resolution`` and ``initial_step`` of the pattern search and ``marginal_step`` (the
     finite-difference step) are shares of the total. ``check`` re-checks the answer on the
-    full scenario with a paired comparison of ``check_replications`` (default
-    ``replications``) replications.
+    full scenario with a paired comparison: ``check_replications`` pairs, or by default as
+    many as ``check_precision`` needs (:func:`check_precision_default`: the objective's gain
+    to +-0.5 % of its current value, 5 to 40 pairs), in ``workers`` processes or on the
+    cluster of ``backend`` (``run.workers``, ``run.backend``: the same answer).
     """
     problems = []
     if objective not in OBJECTIVES:
@@ -183,7 +189,8 @@ def optimise_budget(
         problems.append(Problem("optimiser.max_cost_per_acquisition", f"needs an objective that grows with spend ({', '.join(GROWING)}), got {objective!r}"))
     if problems:
         raise ConfigError(problems)
-    settings = run_settings_from_dict({"seed": seed, "replications": replications, "horizon_days": horizon_days, "arrival_days": arrival_days, "engine": engine, "progress": False})
+    settings = run_settings_from_dict({"seed": seed, "replications": replications, "horizon_days": horizon_days, "arrival_days": arrival_days, "engine": engine,
+                                       "progress": False, "workers": workers, "backend": backend})
     problem = budget_problem(scenario, total_spend_per_day, bounds, fixed, fixed_total=target is None and max_cost_per_acquisition is None)
     with_changes(scenario, set_spend(scenario, {c: 1.0 for c in problem.free}))  # every free channel may spend: validate once
     evaluator = SplitObjective(scenario, objective, settings, fast=fast)
@@ -226,20 +233,34 @@ def optimise_budget(
         trace=pd.DataFrame(evaluator.history), settings=settings, notes=notes, evaluations=evaluator.evaluations,
     )
     if check and changes["budget"]:
-        result.comparison, result.gain = recheck(scenario, changes, objective, settings, check_replications or replications, confidence)
+        result.comparison, result.gain = recheck(scenario, changes, objective, settings, check_replications, confidence, check_precision)
     return result
 
 
-def recheck(scenario: Scenario, changes: Mapping[str, Any], objective: str, settings: RunSettings, replications: int, confidence: float = 0.95):
+def check_precision_default(objective: str) -> Precision:
+    """The re-check's default stopping rule: pairs until the interval of the objective's gain
+    is within +-0.5 % of the current split's objective, at least 5 and at most 40."""
+    return Precision(kpi=objective, half_width=0.005, relative=True, min_replications=5, batch=2, max_replications=40)
+
+
+def recheck(scenario: Scenario, changes: Mapping[str, Any], objective: str, settings: RunSettings, replications: int | None = None,
+            confidence: float = 0.95, precision: Precision | Mapping[str, Any] | None = None):
     """Paired comparison current vs recommended on the full scenario: the objective's mean
-    difference per replication and its t-interval."""
-    comparison = compare(scenario, changes, replications=max(2, replications), settings=settings, confidence=confidence,
-                         name=f"recommended split ({objective})", details=False)
-    pooled = comparison.per_replication.loc[comparison.per_replication["persona"] == "all"]
-    values = {}
-    for state in (CURRENT, FUTURE):
-        table = pooled.loc[pooled["state"] == state].sort_values("replication")
-        values[state] = kpi_objective(table, objective).to_numpy(dtype=np.float64)
-    return comparison, {"objective": objective, **paired_statistics(values[CURRENT], values[FUTURE], confidence)}
+    difference per replication and its t-interval (and how many pairs it took:
+    ``replications`` of them, else as many as ``precision`` needs, by default
+    :func:`check_precision_default`)."""
+    plan: dict[str, Any] = {"replications": max(2, replications)} if replications is not None else {"precision": precision or check_precision_default(objective)}
+    comparison = compare(scenario, changes, settings=settings, confidence=confidence, name=f"recommended split ({objective})", details=False,
+                         headline=lambda table: [objective_pairs(table, objective)], **plan)
+    return comparison, {"objective": objective, **paired_statistics(*objective_pairs(comparison.per_replication, objective), confidence),
+                        "stopped_because": comparison.stopping.get("stopped_because", "a fixed number")}
+
+
+def objective_pairs(per_replication: pd.DataFrame, objective: str) -> tuple[np.ndarray, np.ndarray]:
+    """The objective per replication of the current and the recommended split (all personas),
+    from a comparison's per-replication table."""
+    pooled = per_replication.loc[per_replication["persona"] == "all"]
+    values = [kpi_objective(pooled.loc[pooled["state"] == state].sort_values("replication"), objective).to_numpy(dtype=np.float64) for state in (CURRENT, FUTURE)]
+    return values[0], values[1]
 
 
