@@ -50,7 +50,9 @@ def reference_paths_file(tmp_path_factory) -> Path:
     for _ in range(10_000):
         path = " > ".join(channels[rng.integers(0, len(channels), rng.integers(1, 8))])
         conversions = int(rng.integers(0, 4))
-        lines.append(f"{path};{conversions};{round(conversions * rng.random() * 5, 3)};{int(rng.integers(0, 9))}\n")
+        value = round(conversions * rng.random() * 5, 3)
+        shown = str(int(value)) if value == int(value) else repr(value)  # whole numbers without ".0", as ChannelAttribution
+        lines.append(f"{path};{conversions};{shown};{int(rng.integers(0, 9))}\n")
     stand_in = tmp_path_factory.mktemp("reference") / REFERENCE_NAME
     stand_in.write_text("".join(lines), encoding="utf-8")
     return stand_in
