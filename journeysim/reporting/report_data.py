@@ -29,6 +29,8 @@ RUN_OPTIONAL_TABLES = {"intervals": "metrics_intervals.csv", "queues": "queues.c
 EXPERIMENT_TABLES = {"table": "comparison.csv", "dropoff": "dropoff_difference.csv", "channel_mix": "channel_mix.csv",
                      "funnels": "funnels.csv", "emotion": "emotion_lane.csv"}
 NAME_COLUMNS = ("persona", "stage", "channel")
+COMPARISON_FIGURES = ("forest.png", "funnels.png", "dropoff_difference.png", "emotion_lane.png")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MISSING = "missing: the folder was written without its report (output.report=false, or by an older journeysim); run it again with output.report=true"
 
 
@@ -93,6 +95,7 @@ class OptionData:
     channel_mix: pd.DataFrame
     funnels: pd.DataFrame
     emotion: pd.DataFrame
+    figures: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ def experiment_report_data(folder: str | Path, facts: Mapping[str, Any] | None =
     tables = {key: _read(folder / name, names) for key, name in EXPERIMENT_TABLES.items()}
     if "option" not in tables["table"]:
         title = str(facts.get("title") or facts.get("experiment") or "future state")
-        return ExperimentReportData(facts=facts, outline=outline, options=(OptionData(title=title, changes=dict(facts.get("changes") or {}), **tables),))
+        option = OptionData(title=title, changes=dict(facts.get("changes") or {}), figures=folder_figures(folder), **tables)
+        return ExperimentReportData(facts=facts, outline=outline, options=(option,))
     listed = dict(facts.get("options") or {})
     order = [*listed, *[o for o in dict.fromkeys(tables["table"]["option"].astype(str)) if o not in listed]]
     options = []
@@ -153,6 +157,20 @@ def experiment_report_data(folder: str | Path, facts: Mapping[str, Any] | None =
             parts["table"][column] = parts["table"].get(column, float("nan"))
         options.append(OptionData(title=option.replace("_", " "), changes=dict(listed.get(option) or {}), **parts))
     return ExperimentReportData(facts=facts, outline=outline, options=tuple(options))
+
+
+def folder_figures(folder: Path) -> dict[str, bytes]:
+    """The comparison figures a one-option study folder holds (``funnels.png``, ``forest.png``,
+    ``dropoff_difference.png``, ``emotion_lane.png``), as PNG bytes: the page shows the same
+    pictures as the files, drawn once. A file that is missing or not a PNG is left out (the
+    page draws that figure from the tables)."""
+    figures = {}
+    for name in COMPARISON_FIGURES:
+        path = folder / name
+        data = path.read_bytes() if path.is_file() else b""
+        if data.startswith(PNG_SIGNATURE):
+            figures[name] = data
+    return figures
 
 
 def _facts(folder: Path) -> dict[str, Any]:

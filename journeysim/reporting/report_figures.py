@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,17 @@ def data_uri(figure: Figure, dpi: int = PNG_DPI) -> str:
     """``figure`` as a ``data:image/png;base64,...`` URI for an ``<img src>``."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_uri(buffer.getvalue())
+
+
+def png_uri(png: bytes) -> str:
+    """PNG bytes as a ``data:image/png;base64,...`` URI."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def figure_uri(files: Mapping[str, bytes], name: str, draw: Callable[[], Figure]) -> str:
+    """The figure file ``name`` of ``files`` as a URI, else the figure ``draw`` makes."""
+    return png_uri(files[name]) if name in files else data_uri(draw())
 
 
 @plain_text

@@ -40,7 +40,7 @@ from journeysim.reporting.report_data import (
     folder_kind,
     run_report_data,
 )
-from journeysim.reporting.report_figures import data_uri
+from journeysim.reporting.report_figures import data_uri, figure_uri
 from journeysim.reporting.report_maps import comparison_maps, run_maps, title
 from journeysim.reporting.report_sections import (
     blueprint_section,
@@ -146,11 +146,12 @@ def _option(option: OptionData, data: ExperimentReportData, confidence: float) -
         "changes": _change_lines(option.changes),
         "headline": headline,
         "confidence": f"{confidence:.0%}",
-        "forest": data_uri(forest_figure(option.table, persona=ALL, title=option.title, confidence=confidence)),
+        # The folder's figure files where it has them (drawn once), else drawn from its tables.
+        "forest": figure_uri(option.figures, "forest.png", lambda: forest_figure(option.table, persona=ALL, title=option.title, confidence=confidence)),
         "maps": comparison_maps(option.dropoff, option.emotion, outline),
-        "emotion": data_uri(emotion_lane_figure(option.emotion, outline.stages, title=option.title)),
-        "dropoff": data_uri(dropoff_figure(option.dropoff, outline.stages, channels, title=option.title)),
-        "funnels": data_uri(funnels_figure(option.funnels, title=option.title, stages=stages)),
+        "emotion": figure_uri(option.figures, "emotion_lane.png", lambda: emotion_lane_figure(option.emotion, outline.stages, title=option.title)),
+        "dropoff": figure_uri(option.figures, "dropoff_difference.png", lambda: dropoff_figure(option.dropoff, outline.stages, channels, title=option.title)),
+        "funnels": figure_uri(option.figures, "funnels.png", lambda: funnels_figure(option.funnels, title=option.title, stages=stages)),
         "mix": [{"channel": outline.label(str(r.channel)), "current": f"{r.current_share:.1%}" if np.isfinite(r.current_share) else "-",
                  "future": f"{r.future_share:.1%}" if np.isfinite(r.future_share) else "-", "change": f"{100 * r.share_difference:+.1f} pp"}
                 for r in mix.itertuples()],

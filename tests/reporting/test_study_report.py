@@ -58,3 +58,23 @@ def test_a_study_of_several_options_draws_each_with_its_adjusted_intervals(small
     assert f"{study.interval_confidence:.0%} interval" in page
     assert len(figures(page)) == 8
     assert render_folder(folder) == page
+
+
+def test_the_page_shows_the_folders_figure_files_and_draws_what_is_missing(small_retail, tmp_path):
+    """With figures on, the page embeds the folder's four PNG files byte for byte (each figure
+    drawn once); a file that is gone, or is not a PNG, is drawn from the tables instead."""
+    comparison = compare(small_retail, {"touchpoints": {"purchase": {"website": {"friction": 0.0}}}}, replications=2, horizon_days=10)
+    folder = tmp_path / "study"
+    write_comparison(comparison, folder)
+    page = (folder / "report.html").read_text()
+    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    files = ("forest.png", "emotion_lane.png", "dropoff_difference.png", "funnels.png")  # the page's order
+    assert [base64.b64decode(data) for data in embedded] == [(folder / name).read_bytes() for name in files]
+    assert render_folder(folder) == page
+    (folder / "forest.png").unlink()
+    (folder / "funnels.png").write_bytes(b"not a picture")
+    redrawn = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', render_folder(folder))
+    assert redrawn[1:3] == embedded[1:3]  # emotion lane and drop-off: still the files
+    for data in (redrawn[0], redrawn[3]):  # forest and funnels: drawn from the tables
+        assert Image.open(io.BytesIO(base64.b64decode(data))).size[0] > 300
+    assert redrawn[0] != embedded[0] and redrawn[3] != embedded[3]
