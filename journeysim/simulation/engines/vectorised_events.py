@@ -7,8 +7,10 @@ of their own. Rows are placed by scattering into customer-major order, each cust
 contiguous and in recording order (arrival, touches, purchase or loss to friction, then
 post-purchase events), which is time order: the customer order of
 :mod:`journeysim.simulation.tables` with no sort. The columns then come from one gather per
-table; all indices are ``intp`` (numpy gathers and scatters several times slower with
-narrower index arrays, which it converts on every use).
+table. Row positions are ``intp`` (numpy scatters several times slower with narrower
+index arrays, which it converts on every use); the event cells themselves are kept in the
+narrowest integer type that holds them and gathered a block of rows at a time, so the
+conversion stays in cache and the wide copy never exists whole.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def event_columns(cells: EventCells, customers: dict, chunks: list[tuple], purch
     offset = np.zeros(len(per_customer), dtype=np.int64)
     np.cumsum(per_customer[:-1], out=offset[1:])
     time_days = np.empty(total)
-    event_cell = np.empty(total, dtype=np.intp)
+    event_cell = np.empty(total, dtype=np.min_scalar_type(-len(cells.event)))  # int16 for up to 32,768 cells
     outcome = np.full(total, NONE, dtype=np.int8)
     time_days[offset] = customers["arrival_days"]
     event_cell[offset] = cells.arrival
@@ -83,16 +85,18 @@ def event_columns(cells: EventCells, customers: dict, chunks: list[tuple], purch
         time_days[at] = when
         event_cell[at] = cell
         value[at] = post_value
-    return {
-        "customer_id": np.repeat(np.arange(len(per_customer), dtype=np.int32), per_customer),
-        "persona": np.repeat(customers["persona"], per_customer),
-        "time_days": time_days,
-        "stage": cells.stage[event_cell],
-        "channel": cells.channel[event_cell],
-        "event": cells.event[event_cell],
-        "outcome": outcome,
-        "emotion": cells.emotion[event_cell],
-        "experience": cells.experience[event_cell],
-        "value": value,
-        "cost": cells.cost[event_cell],
-    }
+    columns = {"customer_id": np.repeat(np.arange(len(per_customer), dtype=np.int32), per_customer),
+               "persona": np.repeat(customers["persona"], per_customer), "time_days": time_days}
+    by_cell = {"stage": cells.stage, "channel": cells.channel, "event": cells.event, "emotion": cells.emotion,
+               "experience": cells.experience, "cost": cells.cost}
+    columns.update((name, np.empty(total, dtype=table.dtype)) for name, table in by_cell.items())
+    for start in range(0, total, GATHER_ROWS):
+        rows = slice(start, start + GATHER_ROWS)
+        cell = event_cell[rows].astype(np.intp)
+        for name, table in by_cell.items():
+            np.take(table, cell, out=columns[name][rows], mode="clip")  # "raise" would copy through a buffer
+    return {**columns, "outcome": outcome, "value": value}
+
+
+# Event rows gathered at a time: their cells as intp (2 MiB) stay in cache.
+GATHER_ROWS = 1 << 18
