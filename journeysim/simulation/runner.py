@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from journeysim.analysis.metrics import kpi_table
 from journeysim.config import config_hash, run_settings_from_dict
@@ -34,6 +33,7 @@ from journeysim.simulation.arrivals import (
 from journeysim.simulation.engines import Engine, select_engine
 from journeysim.simulation.footprint import check_footprint
 from journeysim.simulation.processes import in_processes, portable, restore
+from journeysim.simulation.progress_bars import progress_bar
 from journeysim.simulation.records import (
     canonical_order,
     customers_table,
@@ -110,7 +110,7 @@ def simulate(
     plans = [(r, given or replication_arrivals(compiled, settings, r)) for r in numbers]
     total = sum(len(a) for _, a in plans)
     event_tables, customer_tables, queue_tables, survey_tables = [], [], [], []
-    with tqdm(
+    with progress_bar(
         total=total,
         unit=" customers",
         unit_scale=True,

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
 from journeysim.analysis.metrics import kpi_table
 from journeysim.errors import ConfigError, Problem
@@ -36,6 +35,7 @@ from journeysim.outputs import AtomicOutput
 from journeysim.simulation import random_streams as rs
 from journeysim.simulation.engines import select_engine
 from journeysim.simulation.observed_exports import ObservedExport
+from journeysim.simulation.progress_bars import progress_bar
 from journeysim.simulation.records import customers_table, events_table
 from journeysim.simulation.runner import replication_arrivals, run_metadata, spend_table
 from journeysim.simulation.surveys import survey_table
@@ -113,7 +113,7 @@ def simulate_to_parquet(
     labels = (compiled.stages, compiled.channels, compiled.personas)
     show = settings.progress if progress is None else progress
     customer_tables, survey_tables = [], []
-    with AtomicOutput(folder) as out, tqdm(
+    with AtomicOutput(folder) as out, progress_bar(
         total=0, unit=" customers", unit_scale=True, desc=f"simulating {scenario.name}", disable=not show, leave=False
     ) as bar:
         events_file = _TableStream(out.path("events.parquet")) if keep_events else None

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import (
@@ -46,6 +45,7 @@ from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.outputs import package_version
 from journeysim.simulation.engines import select_engine
+from journeysim.simulation.progress_bars import progress_bar
 from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.change_notes import change_notes
 from journeysim.studies.paired_runs import Headline, run_states, state_engines
@@ -274,7 +274,7 @@ def compare(
     runners = {state: ReplicationRunner(scenarios[state], replace(run, engine=engines[state]), seeds[state]) for state in STATES}
     tallies = {state: Tallies(details, channels=bool(current.budget or future.budget)) for state in STATES}
     watched = headline or kpi_headline(precision, [FUTURE])
-    with tqdm(total=0, unit=" runs", desc=f"comparing {name or future.name}", disable=not progress, delay=2.0, leave=False) as bar:
+    with progress_bar(total=0, unit=" runs", desc=f"comparing {name or future.name}", disable=not progress, delay=2.0, leave=False) as bar:
         stopping = run_states(runners, tallies, replications=replications, precision=precision, headline=watched, confidence=confidence,
                               settings=run, advance=bar.update, planned=lambda runs: setattr(bar, "total", bar.total + runs))
     notes = change_notes(current, future, changes)

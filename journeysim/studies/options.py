@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import special
-from tqdm.auto import tqdm
 
 from journeysim.analysis.metrics import ALL
 from journeysim.analysis.paired import CURRENT, FUTURE, kpi_columns
@@ -41,6 +40,7 @@ from journeysim.errors import ConfigError, Problem
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
 from journeysim.outputs import package_version
+from journeysim.simulation.progress_bars import progress_bar
 from journeysim.simulation.replications import ReplicationRunner
 from journeysim.studies.change_notes import change_notes
 from journeysim.studies.comparison import (
@@ -207,7 +207,7 @@ def compare_options(
     with_budget = any(scenario.budget for scenario in states.values())
     tallies = {state: Tallies(details, channels=with_budget) for state in states}
     interval_confidence = adjusted_confidence(confidence, len(names))
-    with tqdm(total=0, unit=" runs", desc=f"comparing {len(names)} options", disable=not progress, delay=2.0, leave=False) as bar:
+    with progress_bar(total=0, unit=" runs", desc=f"comparing {len(names)} options", disable=not progress, delay=2.0, leave=False) as bar:
         stopping = run_states(runners, tallies, replications=replications, precision=precision, headline=kpi_headline(precision, names),
                               confidence=interval_confidence, settings=run, advance=bar.update,
                               planned=lambda runs: setattr(bar, "total", bar.total + runs))

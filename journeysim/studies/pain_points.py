@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from journeysim.analysis.exact import (
     ExactSolution,
@@ -53,6 +52,7 @@ from journeysim.analysis.paired import CURRENT, FUTURE, comparison_table
 from journeysim.config import apply_changes, run_settings_from_dict
 from journeysim.model.scenario import Scenario
 from journeysim.model.settings import RunSettings
+from journeysim.simulation.progress_bars import progress_bar
 from journeysim.simulation.replications import ReplicationRunner
 from journeysim.simulation.runner import SimulationResult
 from journeysim.studies.comparison import paired_engine
@@ -215,7 +215,7 @@ def confirm_pain_points(
         "replications": replications,
         "engine": paired_engine(settings.engine, scenario, *futures), "progress": False, "force": settings.force,
     })  # fmt: skip
-    with tqdm(total=len(futures) + 1, unit=" states", desc="confirming pain points", disable=not progress, delay=2.0, leave=False) as bar:
+    with progress_bar(total=len(futures) + 1, unit=" states", desc="confirming pain points", disable=not progress, delay=2.0, leave=False) as bar:
         current = ReplicationRunner(scenario, cohort).kpis(replications, keep_events=False).assign(state=CURRENT)
         bar.update()
         for index, future in zip(chosen, futures):
