@@ -40,7 +40,7 @@ from journeysim.reporting.report_data import (
     folder_kind,
     run_report_data,
 )
-from journeysim.reporting.report_figures import data_uri, figure_uri
+from journeysim.reporting.report_figures import figure_uri
 from journeysim.reporting.report_maps import comparison_maps, run_maps, title
 from journeysim.reporting.report_sections import (
     blueprint_section,
