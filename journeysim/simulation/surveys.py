@@ -82,7 +82,7 @@ def _moments(scenario: Scenario, events: pd.DataFrame, after: tuple[str, ...]) -
     event_types = list(events["event"].cat.categories)
     channel = events["channel"].cat.codes.to_numpy()
     queues = [code for code, name in enumerate(events["channel"].cat.categories) if name in scenario.channels and scenario.channels[name].has_queue]
-    code = np.full(len(events), -1, dtype=np.int64)
+    code = np.full(len(events), -1, dtype=np.int8)  # a trigger per row, or -1
     for trigger in after:
         if trigger == "service":
             hit = np.isin(kind, [event_types.index(e) for e in ("touch", "renege") if e in event_types]) & np.isin(channel, queues)

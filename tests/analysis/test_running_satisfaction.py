@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeysim.analysis import experience
 from journeysim.analysis.experience import running_satisfaction
 
 
@@ -73,3 +74,36 @@ def test_matches_the_plain_reference_in_any_row_order(rows, weight):
     expected = reference(replication, customer, time, lived, np.array(emotion, dtype=np.float32).tolist(), weight)
     np.testing.assert_allclose(got, np.array(expected, dtype=float), rtol=0, atol=1e-9)
     assert np.all(np.isnan(got) | (np.abs(got) <= 1 + 1e-9))  # a blend of emotions stays on their scale
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=rows, weight=st.sampled_from([0.0, 0.5, 1.0]), block=st.integers(1, 6))
+def test_blocks_of_whole_customers_give_the_same_numbers(rows, weight, block):
+    """Worked a few rows at a time (each block ends where a customer does), the log gives
+    exactly the numbers it gives in one block."""
+    replication, customer, time, lived, emotion = (np.array(column) for column in zip(*rows)) if rows else (np.zeros(0),) * 5
+    arrays = (replication.astype(np.int16), customer.astype(np.int32), time.astype(float), lived.astype(bool), emotion.astype(np.float32))
+    whole = running_satisfaction(*arrays, weight)
+    saved = experience.BLOCK_ROWS
+    experience.BLOCK_ROWS = block
+    try:
+        blocked = running_satisfaction(*arrays, weight)
+    finally:
+        experience.BLOCK_ROWS = saved
+    np.testing.assert_array_equal(blocked, whole)
+
+
+def test_a_customer_longer_than_a_block_and_its_search_window_stays_whole():
+    n = 10_000  # one customer with more rows than the boundary search looks at once, then another
+    customer = np.r_[np.zeros(n, dtype=np.int32), np.ones(3, dtype=np.int32)]
+    time = np.arange(n + 3, dtype=float)
+    lived = np.ones(n + 3, dtype=bool)
+    emotion = np.r_[np.full(n, 0.5), [-1.0, -1.0, -1.0]]
+    saved = experience.BLOCK_ROWS
+    experience.BLOCK_ROWS = 100
+    try:
+        got = running_satisfaction(np.zeros(n + 3), customer, time, lived, emotion, 0.5)
+    finally:
+        experience.BLOCK_ROWS = saved
+    np.testing.assert_allclose(got[:n], 0.5)  # mean, peak and end 0.5 all along
+    np.testing.assert_allclose(got[n:], -1.0)  # the second customer starts afresh
