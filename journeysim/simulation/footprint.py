@@ -22,11 +22,14 @@ from journeysim.model.settings import RunSettings
 from journeysim.simulation.arrivals import rate_multipliers
 from journeysim.simulation.processes import worker_processes
 
-# Bytes a logged event and a customer take in the tables (measured by benchmarks/engines.py:
-# 31 per event), and while an engine builds one replication (its arrays and the tables'
-# copies, about four times that).
+# Bytes a logged event and a customer take in the tables (32 per event, as
+# ``python -m benchmarks.funnel`` prints them), and what each engine needs beyond them while it
+# builds one replication, per event (its arrays, Python objects and the tables' temporaries;
+# ``peak_bytes_per_event`` of the same benchmark less the tables, with a margin: the SimPy
+# engine's default scenario peaks at about 320 bytes per event in all, the vectorised
+# engine's funnel at about 70).
 TABLE_BYTES_PER_EVENT, TABLE_BYTES_PER_CUSTOMER = 32, 120
-WORKING_BYTES_PER_EVENT = 160
+WORKING_BYTES_PER_EVENT = {"simpy": 300, "vectorised": 48}
 BYTES_PER_STAFFING_SEGMENT = 200
 # A worker process's own interpreter and imports (measured: ~150 MiB before its first task).
 WORKER_PROCESS_BYTES = 150 * 2**20
@@ -53,8 +56,9 @@ class Footprint:
         return self.events_per_replication * self.replications
 
 
-def estimate_footprint(compiled: CompiledScenario, settings: RunSettings, keep_events: bool = True) -> Footprint:
-    """The expected customers and events of a run and the memory it needs at its peak."""
+def estimate_footprint(compiled: CompiledScenario, settings: RunSettings, keep_events: bool = True, engine: str = "simpy") -> Footprint:
+    """The expected customers and events of a run and the memory it needs at its peak on
+    ``engine`` (``simpy`` or ``vectorised``)."""
     scenario = compiled.scenario
     window = settings.arrival_window_days
     customers = 0.0
@@ -80,7 +84,7 @@ def estimate_footprint(compiled: CompiledScenario, settings: RunSettings, keep_e
     replications = settings.replications
     kept = replications * customers * TABLE_BYTES_PER_CUSTOMER + (replications * events * TABLE_BYTES_PER_EVENT if keep_events else 0.0)
     processes = worker_processes(settings.workers, replications)
-    working = processes * events * WORKING_BYTES_PER_EVENT + (processes * WORKER_PROCESS_BYTES if processes > 1 else 0.0)
+    working = processes * events * WORKING_BYTES_PER_EVENT[engine] + (processes * WORKER_PROCESS_BYTES if processes > 1 else 0.0)
     return Footprint(customers, events, replications, kept + working + segments * BYTES_PER_STAFFING_SEGMENT)
 
 
@@ -99,10 +103,11 @@ def available_memory_bytes() -> float:
         return math.inf
 
 
-def check_footprint(compiled: CompiledScenario, settings: RunSettings, keep_events: bool = True, available: float | None = None) -> Footprint:
-    """The run's footprint, or a :class:`ConfigError` (path ``run``) when it would need more
-    than :data:`MEMORY_SHARE` of the available memory, naming the estimate and the way out."""
-    footprint = estimate_footprint(compiled, settings, keep_events)
+def check_footprint(compiled: CompiledScenario, settings: RunSettings, keep_events: bool = True, available: float | None = None,
+                    engine: str = "simpy") -> Footprint:
+    """The run's footprint on ``engine``, or a :class:`ConfigError` (path ``run``) when it would
+    need more than :data:`MEMORY_SHARE` of the available memory, naming the estimate and the way out."""
+    footprint = estimate_footprint(compiled, settings, keep_events, engine)
     available = available_memory_bytes() if available is None else available
     if not settings.force and footprint.peak_bytes > MEMORY_SHARE * available:
         raise ConfigError(Problem("run", (

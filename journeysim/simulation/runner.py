@@ -103,8 +103,8 @@ def simulate(
         raise ConfigError(Problem("first_replication", f"must be a whole number >= 0, got {first_replication!r}"))
     settings = _merge_settings(settings, seed, horizon_days, replications, arrival_days, progress, engine, sort_by_time)
     compiled = compile_scenario(scenario)
-    check_footprint(compiled, settings, keep_events)  # refuses what would not fit in memory
     engine_ = select_engine(settings.engine, compiled)
+    check_footprint(compiled, settings, keep_events, engine=engine_.name)  # refuses what would not fit in memory
     given = arrivals_from_table(compiled, arrivals) if arrivals is not None else None
     numbers = range(first_replication, first_replication + settings.replications)
     plans = [(r, given or replication_arrivals(compiled, settings, r)) for r in numbers]

@@ -44,6 +44,7 @@ def test_force_runs_past_the_guard_and_the_guard_scales_with_memory():
     assert check_footprint(compiled, settings, available=64 * 2**30).events > 0
     without_events = estimate_footprint(compiled, settings, keep_events=False)
     assert without_events.peak_bytes < estimate_footprint(compiled, settings).peak_bytes
+    assert estimate_footprint(compiled, settings, engine="vectorised").peak_bytes < estimate_footprint(compiled, settings).peak_bytes
 
 
 def test_workers_beyond_the_cores_are_not_started_and_each_started_one_counts(monkeypatch):
@@ -66,4 +67,4 @@ def test_workers_beyond_the_cores_are_not_started_and_each_started_one_counts(mo
     single = estimate_footprint(compiled, settings(1)).peak_bytes
     events = estimate_footprint(compiled, settings(1)).events_per_replication
     # 63 more working sets than one process, and 64 interpreters.
-    assert on_sixty_four - single == pytest.approx(63 * events * WORKING_BYTES_PER_EVENT + 64 * WORKER_PROCESS_BYTES, rel=1e-9)
+    assert on_sixty_four - single == pytest.approx(63 * events * WORKING_BYTES_PER_EVENT["simpy"] + 64 * WORKER_PROCESS_BYTES, rel=1e-9)
