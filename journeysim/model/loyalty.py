@@ -14,6 +14,7 @@ import math
 import numpy as np
 from scipy import special
 
+from journeysim.model.experience import scalar_expit, scalar_logit
 from journeysim.model.scenario import Loyalty
 
 
@@ -36,7 +37,7 @@ def churn_given_satisfaction(churn: float, satisfaction: float, slope: float) ->
     """logit p' = logit p - slope * satisfaction: satisfied customers churn less (slope > 0)."""
     if slope == 0 or churn in (0.0, 1.0) or math.isnan(satisfaction):
         return churn
-    return float(special.expit(special.logit(churn) - slope * satisfaction))
+    return scalar_expit(scalar_logit(churn) - slope * satisfaction)
 
 
 def bgnbd_expected_repeats(t: np.ndarray | float, r: float, alpha: float, a: float, b: float) -> np.ndarray:

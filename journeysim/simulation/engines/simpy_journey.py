@@ -214,12 +214,14 @@ class Journeys:
 
     def _totals(self, customer: int) -> tuple:
         """A customer's touches, contact cost and moments (count, sum of emotions, peak, end)."""
-        return tuple(column[customer] for column in self._running_columns[1:])
+        _, touches, spent, moments, total, peak, end = self._running_columns
+        return touches[customer], spent[customer], moments[customer], total[customer], peak[customer], end[customer]
 
-    def _keep_totals(self, customer: int, channel: int, *totals) -> None:
+    def _keep_totals(self, customer: int, channel: int, touches: int, spent: float, moments: int, total: float, peak: float, end: float) -> None:
         """Write a journey's last channel and running totals (:meth:`_totals`) to the customer's columns."""
-        for column, value in zip(self._running_columns, (channel, *totals)):
-            column[customer] = value
+        columns = self._running_columns
+        columns[0][customer], columns[1][customer], columns[2][customer], columns[3][customer] = channel, touches, spent, moments
+        columns[4][customer], columns[5][customer], columns[6][customer] = total, peak, end
 
     def _first_purchase(self, customer: int, persona: int, key: int, now: float, stage: int, channel: int, touch: int) -> None:
         """The purchase that ends a journey, at the customer's touch number ``touch``, and the
