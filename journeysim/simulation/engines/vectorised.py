@@ -199,7 +199,7 @@ class VectorisedJourneyEngine:
             "final_channel": np.full(n, NONE, dtype=self._index_dtype),
             "touches": np.zeros(n, dtype=np.int32),
             "lost_to_friction": np.zeros(n, dtype=bool),
-            "time_to_convert_days": np.full(n, np.nan),
+            "time_to_convert_days": np.full(n, np.nan, dtype=np.float32),  # the table's type: stored, not converted later
             "repeat_purchases": np.zeros(n, dtype=np.int32),
             "churned": np.zeros(n, dtype=bool),
             "loyal": np.zeros(n, dtype=bool),
@@ -224,9 +224,12 @@ class VectorisedJourneyEngine:
         if purchases:
             buyer, buyer_key, purchase_days = (np.concatenate(column) for column in zip(*purchases))
             post_events, post_chunks = self._repeats.run(customers, buyer, buyer_key, purchase_days, horizon_days)
+        # The moments' sums become the satisfaction, and what only the rounds needed goes,
+        # before the event log (the run's largest arrays) is built.
+        moments = (customers.pop("emotion_sum"), customers["experiences"], customers.pop("peak_emotion"), customers.pop("end_emotion"))
+        customers["satisfaction"] = satisfactions(*moments, self._moments.peak_end_weight)
+        del moments, keys, persona, first_channel, paid, purchases
         events = event_columns(self._event_cells, customers, chunks, purchase_value, post_events, post_chunks)
-        customers["satisfaction"] = satisfactions(customers["emotion_sum"], customers["experiences"], customers["peak_emotion"],
-                                                  customers["end_emotion"], self._moments.peak_end_weight)
         return EngineRun(events, customers)
 
     # -- the rounds ----------------------------------------------------------------------
