@@ -305,31 +305,35 @@ def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] 
 
 def touchpoint_table(events: pd.DataFrame) -> pd.DataFrame:
     """Stage x channel (per persona and pooled): touches, outcomes, drop-off and how much of it is friction."""
-    touches = events.loc[events["event"] == "touch"]
-    frames = []
-    for persona, group in [(ALL, touches)] + [(str(p), g) for p, g in touches.groupby("persona", observed=True)]:
-        counts = (
-            group.groupby(["stage", "channel", "outcome"], observed=True).size().unstack("outcome", fill_value=0)
-        )
-        for column in ("advance", "stay", "drop", "friction_drop"):
-            if column not in counts:
-                counts[column] = 0
-        table = counts[["advance", "stay", "drop", "friction_drop"]].copy()
-        table.columns.name = None
-        table["touches"] = table.sum(axis=1)
-        stats_ = group.groupby(["stage", "channel"], observed=True).agg(mean_emotion=("emotion", "mean"), contact_cost=("cost", "sum"))
-        table = table.join(stats_)
-        table["lost"] = table["drop"] + table["friction_drop"]
-        table["drop_rate"] = table["lost"] / table["touches"]
-        table["friction_share_of_loss"] = table["friction_drop"] / table["lost"].where(table["lost"] > 0)
-        frames.append(table.reset_index().assign(persona=persona))
-    if not frames:
+    touches = events.loc[events["event"] == "touch", ["persona", "stage", "channel", "outcome", "emotion", "cost"]]
+    if not len(touches):
         return pd.DataFrame(columns=["persona", "stage", "channel", "touches"])
-    out = pd.concat(frames, ignore_index=True)
+    # Pooled, then every persona at once (grouped by their codes, each group in row order).
+    pooled = _touchpoints(touches, ["stage", "channel"]).assign(persona=ALL)
+    per_persona = _touchpoints(touches, ["persona", "stage", "channel"])
+    per_persona["persona"] = per_persona["persona"].astype(str)
+    out = pd.concat([pooled, per_persona], ignore_index=True)
     order = ["persona", "stage", "channel", "touches", "advance", "stay", "drop", "friction_drop", "lost", "drop_rate", "friction_share_of_loss", "mean_emotion", "contact_cost"]
     out["stage"] = out["stage"].astype(str)
     out["channel"] = out["channel"].astype(str)
     return out[order]
+
+
+def _touchpoints(touches: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:func:`touchpoint_table`'s columns for touches grouped by ``keys``."""
+    counts = touches.groupby([*keys, "outcome"], observed=True).size().unstack("outcome", fill_value=0)
+    for column in ("advance", "stay", "drop", "friction_drop"):
+        if column not in counts:
+            counts[column] = 0
+    table = counts[["advance", "stay", "drop", "friction_drop"]].copy()
+    table.columns.name = None
+    table["touches"] = table.sum(axis=1)
+    stats_ = touches.groupby(keys, observed=True).agg(mean_emotion=("emotion", "mean"), contact_cost=("cost", "sum"))
+    table = table.join(stats_)
+    table["lost"] = table["drop"] + table["friction_drop"]
+    table["drop_rate"] = table["lost"] / table["touches"]
+    table["friction_share_of_loss"] = table["friction_drop"] / table["lost"].where(table["lost"] > 0)
+    return table.reset_index()
 
 
 def dropoff_by_stage(customers: pd.DataFrame) -> pd.DataFrame:

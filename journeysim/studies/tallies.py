@@ -132,12 +132,22 @@ def experiences_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     happened, and repeat purchases, placed at the first post-purchase stage (loyalty). Rows
     by persona and stage (sorted: the same table whatever the order of the event rows)."""
     rows = events.loc[events["event"].isin(["touch", "renege", "repeat_purchase"]), ["persona", "stage", "event", "emotion"]]
-    stage = rows["stage"].astype(str)
+    # Grouped by the categoricals' codes (names only for the few groups), each group summed
+    # in row order: the numbers a grouping by the names would give.
+    stage = rows["stage"].astype(pd.CategoricalDtype([*rows["stage"].cat.categories, *_missing(scenario.loyalty_stage, rows["stage"])]))
     if scenario.loyalty_stage is not None:
         stage = stage.where(rows["event"] != "repeat_purchase", scenario.loyalty_stage)
-    table = pd.DataFrame({"persona": rows["persona"].astype(str), "stage": stage, "emotion_sum": rows["emotion"].astype(np.float64), "experiences": 1})
-    table = pd.concat([table, table.assign(persona=ALL)], ignore_index=True)
-    return table.groupby(["persona", "stage"], as_index=False)[["experiences", "emotion_sum"]].sum()
+    table = pd.DataFrame({"persona": rows["persona"], "stage": stage, "emotion_sum": rows["emotion"].astype(np.float64), "experiences": 1})
+    per_persona = table.groupby(["persona", "stage"], observed=True)[["experiences", "emotion_sum"]].sum().reset_index()
+    pooled = table.groupby("stage", observed=True)[["experiences", "emotion_sum"]].sum().reset_index().assign(persona=ALL)
+    out = pd.concat([per_persona, pooled], ignore_index=True)
+    out["persona"], out["stage"] = out["persona"].astype(str), out["stage"].astype(str)
+    return out.sort_values(["persona", "stage"], ignore_index=True)[["persona", "stage", "experiences", "emotion_sum"]]
+
+
+def _missing(stage: str | None, stages: pd.Series) -> list[str]:
+    """``[stage]`` when it is not a category of ``stages`` yet, else none."""
+    return [stage] if stage is not None and stage not in stages.cat.categories else []
 
 
 def per_replication_table(tallies: Mapping[str, Tallies]) -> pd.DataFrame:
