@@ -307,9 +307,7 @@ class SimPyJourneyEngine(Journeys, AfterJourney):
         arrived = env.now
         request = server.request()
         patience = self._patience[persona]
-        if request.triggered:
-            pass  # a server is free: served at once, no wait (and no patience) to yield for
-        elif patience is None:
+        if patience is None:
             yield request
         else:
             limit = scalar_quantile(*patience, rs.touch_uniform(key, attempt, rs.PATIENCE))

@@ -5,8 +5,8 @@ engine's compiled tables and per-replication state (``_state``, ``_env``, ``_rec
 
 A journey is a generator that runs on the customer's own clock and yields to the environment
 only to queue at a capacity channel. :meth:`Journeys._start` runs it at once, where the
-customer enters; a journey that reaches a queue yields the time until its own clock gets
-there and becomes a SimPy process (:class:`LateStart`), which SimPy resumes then. Most customers never
+customer enters; a journey that reaches a queue yields :data:`BECOME_PROCESS` and becomes a
+SimPy process from there, which SimPy resumes at the same instant. Most customers never
 queue, so they cost no SimPy event; what happens in simulated time keeps its order, since
 a journey runs at the instant and in the order of the process SimPy would have started for
 it.
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-
-import simpy
 
 from journeysim.model.compiled import CONVERTED as NEXT_IS_PURCHASE
 from journeysim.model.compiled import CompiledScenario
@@ -68,19 +66,8 @@ def touch_cells(compiled: CompiledScenario, queued_channels: list[bool]) -> list
     ]  # fmt: skip
 
 
-class LateStart(simpy.events.Process):
-    """The SimPy process of a journey that already ran inline up to its first queue: SimPy
-    resumes its generator after ``delay`` days (when the customer's own clock reaches the
-    queue), with one timeout instead of a process start and a timeout. It sets what
-    :class:`simpy.events.Process` sets, as ``Process.__init__`` does (simpy 4), and its
-    generator must be suspended at a ``yield`` that takes the timeout's value (None)."""
-
-    def __init__(self, env: simpy.Environment, generator, delay: float) -> None:
-        self.env = env
-        self.callbacks = []
-        self._generator = generator
-        self._target = env.timeout(delay)
-        self._target.callbacks.append(self._resume)
+# What an inline journey yields when it first has to wait: "make the rest of me a process".
+BECOME_PROCESS = object()
 
 
 class Journeys:
@@ -88,15 +75,9 @@ class Journeys:
 
     def _start(self, journey) -> None:
         """Run a customer's journey now, up to its first wait for a shared resource: only a
-        journey that waits becomes a SimPy process. The journey yields how long until its own
-        clock reaches the queue: SimPy resumes it then, or at once, at this instant (where SimPy
-        would have started a process for the whole journey), when no time is to pass."""
-        delay = next(journey, None)
-        if delay is None:  # the journey ended without waiting
-            return
-        if delay > 0:
-            LateStart(self._env, journey, delay)
-        else:
+        journey that waits becomes a SimPy process, which resumes it at once, at this instant
+        (where SimPy would have started a process for the whole journey)."""
+        if next(journey, None) is BECOME_PROCESS:  # else the journey ended without waiting
             self._env.process(journey)
 
     # Long: the engine's hot loop, one pass per touch; its state lives in locals (lookups and helper calls per touch were half of a run)
@@ -150,10 +131,10 @@ class Journeys:
             cell = plain[stage][next_channel]
             if cell[7]:  # a queue: the environment catches up with the customer's clock
                 self._keep_totals(customer, channel, touches, spent, moments, total, peak, end)
-                if inline:  # from here a SimPy process (_start), resumed at the customer's clock
+                if inline:
                     inline = False
-                    yield now - env.now
-                elif now > env.now:
+                    yield BECOME_PROCESS
+                if now > env.now:
                     yield env.timeout(now - env.now)
                 served = yield from self._queue(customer, persona, key, attempt, stage, next_channel)
                 now = env.now
