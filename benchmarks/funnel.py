@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame | None:
     shown = shown.drop(columns=["import_seconds"])
     print(f"best of {args.repeats}, each in a fresh process; python {sys.version.split()[0]}")
     print(shown.to_string(index=False))
-    print("seconds time the run alone, as the bench programs time theirs; journeysim's engine path took this to import, best run: "
+    print("seconds time the run alone, as the bench programs time theirs; journeysim's engine path took this to import (best run: "
           + ", ".join(f"{p.removeprefix('journeysim ')} {s:.2f} s" for p, s in zip(table["program"], table["import_seconds"]) if not pd.isna(s)) + ")")
     return table
 

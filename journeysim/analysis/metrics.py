@@ -306,8 +306,6 @@ def funnel(customers: pd.DataFrame, events: pd.DataFrame, stages: Sequence[str] 
 def touchpoint_table(events: pd.DataFrame) -> pd.DataFrame:
     """Stage x channel (per persona and pooled): touches, outcomes, drop-off and how much of it is friction."""
     touches = events.loc[events["event"] == "touch", ["persona", "stage", "channel", "outcome", "emotion", "cost"]]
-    if not len(touches):
-        return pd.DataFrame(columns=["persona", "stage", "channel", "touches"])
     # Pooled, then every persona at once (grouped by their codes, each group in row order).
     pooled = _touchpoints(touches, ["stage", "channel"]).assign(persona=ALL)
     per_persona = _touchpoints(touches, ["persona", "stage", "channel"])

@@ -104,8 +104,9 @@ def carried_drop(drop: float, mood: float, strength: float) -> float:
 
 
 def scalar_logit(p: float) -> float:
-    """``scipy.special.logit`` of one float, to the bit (scipy's formula: log(p / (1 - p)),
-    and near 1/2 log1p(2p - 1) - log1p(1 - 2p)), without a ufunc call per touch."""
+    """``scipy.special.logit`` of one float, to the bit (the formula of scipy 1.15 and later,
+    which the project requires: log(p / (1 - p)), and for 0.3 <= p <= 0.65
+    log1p(2p - 1) - log1p(1 - 2p)), without a ufunc call per touch."""
     if p < 0.3 or p > 0.65:
         return math.log(p / (1.0 - p))
     twice = 2.0 * (p - 0.5)

@@ -167,9 +167,11 @@ def folder_figures(folder: Path) -> dict[str, bytes]:
     figures = {}
     for name in COMPARISON_FIGURES:
         path = folder / name
-        data = path.read_bytes() if path.is_file() else b""
-        if data.startswith(PNG_SIGNATURE):
-            figures[name] = data
+        if path.is_file():
+            with path.open("rb") as file:
+                head = file.read(len(PNG_SIGNATURE))
+                if head == PNG_SIGNATURE:
+                    figures[name] = head + file.read()
     return figures
 
 

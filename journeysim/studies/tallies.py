@@ -133,7 +133,9 @@ def experiences_table(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     by persona and stage (sorted: the same table whatever the order of the event rows)."""
     rows = events.loc[events["event"].isin(["touch", "renege", "repeat_purchase"]), ["persona", "stage", "event", "emotion"]]
     # Grouped by the categoricals' codes (names only for the few groups), each group summed
-    # in row order: the numbers a grouping by the names would give.
+    # in row order: the numbers a grouping by the names would give. Text columns (a log read
+    # from a file) become categoricals first.
+    rows = rows.astype({name: "category" for name in ("persona", "stage") if not isinstance(rows[name].dtype, pd.CategoricalDtype)})
     stage = rows["stage"].astype(pd.CategoricalDtype([*rows["stage"].cat.categories, *_missing(scenario.loyalty_stage, rows["stage"])]))
     if scenario.loyalty_stage is not None:
         stage = stage.where(rows["event"] != "repeat_purchase", scenario.loyalty_stage)
