@@ -59,7 +59,8 @@ def event_columns(cells: EventCells, customers: dict, chunks: list[tuple], purch
     offset = np.zeros(len(per_customer), dtype=np.int64)
     np.cumsum(per_customer[:-1], out=offset[1:])
     time_days = np.empty(total)
-    event_cell = np.empty(total, dtype=np.min_scalar_type(-len(cells.event)))  # int16 for up to 32,768 cells
+    # -1 marks a row no chunk filled: the gather below refuses it (and any cell out of range).
+    event_cell = np.full(total, -1, dtype=np.min_scalar_type(-len(cells.event)))  # int16 for up to 32,768 cells
     outcome = np.full(total, NONE, dtype=np.int8)
     time_days[offset] = customers["arrival_days"]
     event_cell[offset] = cells.arrival
@@ -93,9 +94,19 @@ def event_columns(cells: EventCells, customers: dict, chunks: list[tuple], purch
     for start in range(0, total, GATHER_ROWS):
         rows = slice(start, start + GATHER_ROWS)
         cell = event_cell[rows].astype(np.intp)
+        _check_cells(cell, len(cells.event), start)
         for name, table in by_cell.items():
             np.take(table, cell, out=columns[name][rows], mode="clip")  # "raise" would copy through a buffer
     return {**columns, "outcome": outcome, "value": value}
+
+
+def _check_cells(cell: np.ndarray, cells: int, start: int) -> None:
+    """Refuse a block of event rows with a row left unfilled (-1) or a cell beyond the tables:
+    the gather clips indices rather than check them, which would hide such a row."""
+    if cell.size and (cell.min() < 0 or cell.max() >= cells):
+        row = start + int(np.flatnonzero((cell < 0) | (cell >= cells))[0])
+        raise RuntimeError(f"vectorised engine: event row {row} has event cell {int(cell[row - start])}, "
+                           f"not one of the {cells} cells (an internal error: please report it with the scenario)")
 
 
 # Event rows gathered at a time: their cells as intp (2 MiB) stay in cache.
