@@ -26,6 +26,15 @@ def test_import_loads_no_model_module_until_a_name_is_used():
     assert _fresh("import sys, journeysim as js; js.simulate; print('journeysim.simulation.runner' in sys.modules)") == "True"
 
 
+def test_the_jobs_import_paths_leave_out_scipy_stats():
+    """scipy.stats takes about half a second to import: the main job's and a study's code
+    paths compute their quantiles with scipy.special and import scipy.stats only to score
+    attribution (and a study never imports the main job's observed exports)."""
+    code = "import sys, journeysim.cli.{} as job; print('scipy.stats' in sys.modules, 'journeysim.studies.observed_run' in sys.modules)"
+    assert _fresh(code.format("job")) == "False True"
+    assert _fresh(code.format("experiment_job")) == "False False"
+
+
 NAMESPACES = ["journeysim", *(f"journeysim.{room}" for room in js.SUBPACKAGES), "journeysim.simulation.engines", "journeysim.studies.budget"]
 
 

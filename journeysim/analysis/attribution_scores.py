@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journeysim.analysis.attribution import MODEL_NAMES
 
@@ -35,6 +34,9 @@ def rank_correlation(credited: Sequence[float], truth: Sequence[float]) -> float
     credited, truth = np.asarray(credited, dtype=float), np.asarray(truth, dtype=float)
     if len(credited) < 2 or np.ptp(credited) == 0 or np.ptp(truth) == 0:
         return np.nan
+    # Imported here: scipy.stats costs half a second to import, which jobs that never score attribution would pay.
+    from scipy import stats
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return float(stats.spearmanr(credited, truth).statistic)

@@ -59,8 +59,6 @@ def _main(cfg: Any) -> None:  # a composed DictConfig; the config room reads it
 
 
 def _job(cfg: Any) -> None:
-    from journeysim.cli.experiment_job import run_experiment_job
-    from journeysim.cli.job import run_job
     from journeysim.cli.resume import load_job, skip_completed_job
 
     hydra_config = HydraConfig.get()
@@ -72,10 +70,14 @@ def _job(cfg: Any) -> None:
         if skip_completed_job(cfg, folder, loaded):  # output.resume=true and the folder holds this job's complete result
             return
         output = loaded.output
-        if loaded.experiment is None:
+        if loaded.experiment is None:  # each kind of job imports only its own path (a study skips observed exports)
+            from journeysim.cli.job import run_job
+
             job = run_job(loaded.scenario, loaded.settings, folder, write_events=output.events, figures=output.figures, observed=output.observed,
                           report=output.report)
         else:
+            from journeysim.cli.experiment_job import run_experiment_job
+
             job = run_experiment_job(loaded.scenario, loaded.settings, loaded.experiment, folder, figures=output.figures, report=output.report)
     except ConfigError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
