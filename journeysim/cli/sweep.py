@@ -53,7 +53,8 @@ from journeysim.outputs import (
 TABLE_NAME = "sweep"
 COMPARISON_TABLE_NAME = "sweep_comparison"
 # Overrides that change only what a job writes or shows, not its results.
-OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "output.events", "output.figures", "output.resume"})
+OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "run.backend", "run.force", "output.events", "output.figures", "output.resume",
+                         "output.report", "output.observed", "output.name"})
 # Overrides that get no parameter column: the seed has its own.
 NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
 INVALID_PREFIX = "invalid configuration"

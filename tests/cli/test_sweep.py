@@ -27,6 +27,7 @@ TINY = [
     "run.progress=false",
     "output.events=false",
     "output.figures=false",
+    "output.report=false",  # the sweep's tables are what these tests read; reports: tests/reporting
 ]
 PURCHASE = "scenario.touchpoints.purchase.website.friction"
 CONSIDERATION = "scenario.touchpoints.consideration.website.friction"
@@ -169,12 +170,13 @@ def test_a_result_left_by_another_sweep_is_not_collected(sweep_copy):
 
 
 def test_output_only_overrides_do_not_make_a_job_foreign(sweep_copy):
-    """A resume that was itself interrupted: the sweep's plan now carries output.resume=true,
-    the jobs it did not reach yet do not; their results still belong to the sweep."""
+    """A resume that was itself interrupted: the sweep's plan now carries output.resume=true
+    (and asks for reports and observed exports), the jobs it did not reach yet do not; their
+    results still belong to the sweep."""
     import yaml
 
     multirun = yaml.safe_load((sweep_copy / "multirun.yaml").read_text())
-    multirun["hydra"]["overrides"]["task"] += ["output.resume=true"]
+    multirun["hydra"]["overrides"]["task"] += ["output.resume=true", "output.report=true", "output.observed=true", "run.backend=local"]
     (sweep_copy / "multirun.yaml").write_text(yaml.safe_dump(multirun))
     collection = collect_sweep(sweep_copy, write=False, warn=False)
     assert not collection.missing and collection.planned == 8 and len(collection.table) == 64
@@ -285,7 +287,7 @@ def test_an_invalid_job_does_not_stop_the_sweep_but_fails_the_command(tmp_path):
 
 EXPERIMENT_FRICTION = "experiment.changes.touchpoints.purchase.website.friction"
 EXPERIMENT_TINY = ["experiment=one_click_checkout", "experiment.replications=2", "run.horizon_days=10",
-                   "scenario.arrival_rate_per_day=20", "run.progress=false", "output.figures=false"]  # fmt: skip
+                   "scenario.arrival_rate_per_day=20", "run.progress=false", "output.figures=false", "output.report=false"]  # fmt: skip
 
 
 def test_an_experiment_sweep_collects_both_states_and_the_paired_comparisons(tmp_path):
