@@ -36,7 +36,7 @@ def test_main_job_writes_tables_figures_and_summary(tmp_path):
 def test_overrides_reach_the_run(tmp_path):
     run_dir = tmp_path / "run"
     done = journeysim(*SMALL, "run.seed=7", "scenario.personas.digital_native.share=0.5", "scenario.personas.store_loyal.share=0.25",
-                      "output.events=false", "output.figures=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+                      "output.events=false", "output.figures=false", "output.report=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads((run_dir / "run.json").read_text())["seed"] == 7
     assert not (run_dir / "events.parquet").exists() and not (run_dir / "funnel.png").exists()

@@ -17,7 +17,7 @@ from journeysim.analysis.metrics import KPI_DESCRIPTIONS
 from journeysim.cli.job import run_job
 from journeysim.config import config_dir, load_config
 
-TINY = ["run.horizon_days=5", "scenario.arrival_rate_per_day=10", "run.progress=false", "output.events=false", "output.figures=false"]
+TINY = ["run.horizon_days=5", "scenario.arrival_rate_per_day=10", "run.progress=false", "output.events=false", "output.figures=false", "output.report=false"]
 SHARES = ["scenario.personas.digital_native.share", "scenario.personas.store_loyal.share"]
 
 

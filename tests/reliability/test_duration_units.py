@@ -225,7 +225,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "journeysim.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-QUICK = ["scenario.arrival_rate_per_day=20", "run.progress=false", "output.events=false", "output.figures=false"]
+QUICK = ["scenario.arrival_rate_per_day=20", "run.progress=false", "output.events=false", "output.figures=false", "output.report=false"]
 
 
 def test_the_command_line_takes_a_horizon_in_weeks(tmp_path):

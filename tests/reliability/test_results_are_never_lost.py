@@ -46,7 +46,7 @@ def expected_metrics(tmp_path_factory):
     out = {}
     for seed in (1, 2):
         folder = tmp_path_factory.mktemp(f"seed{seed}") / "run"
-        run_job(scenario(), settings(seed), folder, figures=False)
+        run_job(scenario(), settings(seed), folder, figures=False, report=False)
         out[seed] = (folder / "metrics.csv").read_bytes()
     assert out[1] != out[2]
     return out
@@ -59,9 +59,10 @@ def test_a_rerun_with_fewer_outputs_leaves_none_of_the_earlier_files(tmp_path):
     (folder / "my_notes.txt").write_text("mine")  # the user's own file
     (folder / ".hydra").mkdir()
     (folder / ".hydra" / "config.yaml").write_text("run: {}\n")  # Hydra's, written at job start
-    run_job(scenario(), settings(2), folder, write_events=False, figures=False)
+    run_job(scenario(), settings(2), folder, write_events=False, figures=False, report=False)
     assert result_seed(folder) == 2
     assert not (folder / "events.parquet").exists() and not list(folder.glob("*.png")), "files of the earlier result went with it"
+    assert not (folder / "report.html").exists(), "the earlier result's report went with it"
     assert (folder / "my_notes.txt").read_text() == "mine" and (folder / ".hydra" / "config.yaml").is_file()
     assert staging_left(folder) == []
 
@@ -94,7 +95,7 @@ def exchange(*args, **kwargs):
 
 outputs._carry_over, outputs._exchange = carry_over, exchange
 scenario = js.load_scenario(changes={"arrival_rate_per_day": 20})
-run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), sys.argv[1], figures=False)
+run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), sys.argv[1], figures=False, report=False)
 """
 
 
@@ -103,14 +104,14 @@ run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), sys.a
 ])
 def test_a_hard_kill_at_each_step_of_the_final_move_leaves_one_whole_result(tmp_path, expected_metrics, step, survivor):
     folder = tmp_path / "run"
-    run_job(scenario(), settings(1), folder, figures=False)
+    run_job(scenario(), settings(1), folder, figures=False, report=False)
     done = subprocess.run([sys.executable, "-c", CHILD, str(folder), step], capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert result_seed(folder) == survivor
     assert (folder / "metrics.csv").read_bytes() == expected_metrics[survivor], "the tables are those of the run.json beside them"
     # A hard kill cannot clean up: its staging folder stays hidden beside the result, and the
     # next run into the folder is not disturbed by it.
-    run_job(scenario(), settings(1), folder, figures=False)
+    run_job(scenario(), settings(1), folder, figures=False, report=False)
     assert result_seed(folder) == 1 and (folder / "metrics.csv").read_bytes() == expected_metrics[1]
 
 
@@ -131,13 +132,13 @@ def write_then_stop(self, frame, name):
 
 outputs.AtomicOutput.write_csv = write_then_stop
 scenario = js.load_scenario(changes={"arrival_rate_per_day": 20})
-run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), sys.argv[1], figures=False)
+run_job(scenario, js.RunSettings(seed=2, horizon_days=10, progress=False), sys.argv[1], figures=False, report=False)
 """
 
 
 def test_sigterm_while_writing_discards_the_staging_folder_and_keeps_the_earlier_result(tmp_path, expected_metrics):
     folder = tmp_path / "run"
-    run_job(scenario(), settings(1), folder, figures=False)
+    run_job(scenario(), settings(1), folder, figures=False, report=False)
     done = subprocess.run([sys.executable, "-c", TERMINATED_WHILE_WRITING, str(folder)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 143, done.stderr
     assert staging_left(folder) == []
@@ -163,7 +164,7 @@ def test_the_command_stops_on_a_signal_with_one_line(tmp_path, sent, status, wor
 
 
 def test_two_runs_started_together_get_two_folders(tmp_path):
-    runs = [start(tmp_path, *SMALL, "output.events=false", "output.figures=false", *(["output.name=second"] if i else [])) for i in range(2)]
+    runs = [start(tmp_path, *SMALL, "output.events=false", "output.figures=false", "output.report=false", *(["output.name=second"] if i else [])) for i in range(2)]
     for run in runs:
         _, err = run.communicate(timeout=240)
         assert run.returncode == 0, err
@@ -186,7 +187,7 @@ def test_hydra_record_changes_only_with_the_result_it_describes(tmp_path):
     a completed re-run replaces both together. (Issue 15: "An invalid or interrupted re-run
     rewrites the folder's .hydra/ so it no longer matches the results.")"""
     folder = tmp_path / "run"
-    common = [*SMALL, "output.events=false", "output.figures=false", f"hydra.run.dir={folder}"]
+    common = [*SMALL, "output.events=false", "output.figures=false", "output.report=false", f"hydra.run.dir={folder}"]
     first = subprocess.run([sys.executable, "-m", "journeysim.cli.main", *common, "run.seed=1"], capture_output=True, text=True, timeout=240)
     assert first.returncode == 0, first.stderr
     assert hydra_record(folder)[0] == 1 == result_seed(folder) and not (folder / ".hydra-pending").exists()
