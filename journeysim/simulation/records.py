@@ -141,9 +141,12 @@ def customers_table(columns: dict[str, np.ndarray], replication: int, stages, ch
     n = len(columns["arrival_days"])
 
     def column(name: str, dtype, default) -> np.ndarray:
-        if name in columns:
-            return np.asarray(columns[name], dtype=dtype)
-        return np.full(n, default, dtype=dtype)
+        values = columns.get(name)
+        # A column nobody wrote to (the SimPy engine's lists start at their default): one
+        # C-speed count instead of converting every item (30-40x faster for an untouched list).
+        if values is None or (isinstance(values, list) and values.count(default) == n):
+            return np.full(n, default, dtype=dtype)
+        return np.asarray(values, dtype=dtype)
 
     touches = column("touches", np.int32, 0)
     reneges = column("reneges", np.int32, 0)

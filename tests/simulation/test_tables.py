@@ -71,3 +71,27 @@ def test_concat_tables_falls_back_where_columns_differ():
     assert list(joined["stage"][20:]) == list(b["stage"])
     answers = [a.assign(csat=pd.array([1] * 20, dtype="Int8")), b.assign(csat=pd.array([None] * 30, dtype="Int8"))]
     pd.testing.assert_frame_equal(concat_tables(answers), pd.concat(answers, ignore_index=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), written=st.dictionaries(st.sampled_from(["reneges", "churned", "referrals", "lost_to_friction", "revenue", "source"]),
+                                                     st.integers(0, 39), max_size=4))
+def test_customer_columns_from_lists_equal_those_from_arrays(n, written):
+    """The SimPy engine's per-customer lists, untouched (all at their default, taken by a
+    count) or written at one customer, give the columns numpy would convert them to."""
+    from journeysim.simulation.records import customers_table
+
+    values = {"reneges": 2, "churned": True, "referrals": 3, "lost_to_friction": True, "revenue": 12.5, "source": 1}
+    defaults = {"reneges": 0, "churned": False, "referrals": 0, "lost_to_friction": False, "revenue": 0.0, "source": 0}
+    lists = {"arrival_days": [0.5] * n, "persona": [0] * n, "final_stage": [1] * n, "final_channel": [0] * n, "outcome": [2] * n,
+             **{name: [default] * n for name, default in defaults.items()}}  # fmt: skip
+    for name, customer in written.items():
+        if customer < n:
+            lists[name][customer] = values[name]
+    labels = (("a", "b"), ("web", "store"), ("p",))
+    from_lists = customers_table(lists, 0, *labels)
+    from_arrays = customers_table({name: np.asarray(column) for name, column in lists.items()}, 0, *labels)
+    pd.testing.assert_frame_equal(from_lists, from_arrays)
+    for name, customer in written.items():
+        if customer < n:  # the written value arrived (source 1 is "referral")
+            assert from_lists[name].iloc[customer] == ("referral" if name == "source" else values[name])
