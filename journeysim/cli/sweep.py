@@ -52,11 +52,15 @@ from journeysim.outputs import (
 
 TABLE_NAME = "sweep"
 COMPARISON_TABLE_NAME = "sweep_comparison"
-# Overrides that change only what a job writes or shows, not its results.
-OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "run.backend", "run.force", "output.events", "output.figures", "output.resume",
-                         "output.report", "output.observed", "output.name"})
-# Overrides that get no parameter column: the seed has its own.
-NOT_PARAMETERS = OUTPUT_ONLY | {"run.seed"}
+# Overrides that change only what a job writes, shows or where it runs, not its results:
+# every output.* setting, and these run.* settings.
+RUN_OUTPUT_ONLY = frozenset({"run.progress", "run.workers", "run.backend", "run.force"})
+
+
+def output_only(key: str) -> bool:
+    """Whether an override's key changes only what a job writes or where it runs."""
+    key = key.lstrip("+~")
+    return key.startswith("output.") or key in RUN_OUTPUT_ONLY
 INVALID_PREFIX = "invalid configuration"
 EXIT_INVALID_JOBS = 2  # as the command line's exit status for an invalid configuration
 EXIT_COLLECT_FAILED = 1
@@ -180,7 +184,7 @@ def _read_job(folder: Path, plan: Sequence[Sequence[str]] | None) -> SweepJob:
 
 def _model_overrides(overrides: Sequence[str]) -> list[str]:
     """The overrides that decide a job's results, in a canonical order."""
-    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+") not in OUTPUT_ONLY)
+    return sorted(o for o in overrides if not output_only(o.split("=", 1)[0]))
 
 
 def _result_problem(folder: Path, job_config: Mapping[str, Any] | None) -> str:
@@ -328,7 +332,7 @@ def parameters_of(overrides: Sequence[str]) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
     for override in OverridesParser.create().parse_overrides(list(overrides)):
         key = override.key_or_group + (f"@{override.package}" if override.package else "")
-        if override.is_delete() or key in NOT_PARAMETERS:
+        if override.is_delete() or output_only(key) or key == "run.seed":  # the seed has its own column
             continue
         values[key] = _Value(override.value(), override.get_value_element_as_str())
     return values

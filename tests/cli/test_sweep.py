@@ -321,3 +321,10 @@ def test_an_experiment_sweep_collects_both_states_and_the_paired_comparisons(tmp
     third = journeysim(*args, "output.resume=true", cwd=tmp_path)
     assert third.stdout.count("journeysim: skipped") == 3 and (sweep / "2" / "run.json").is_file()
     pd.testing.assert_frame_equal(pd.read_parquet(sweep / "sweep_comparison.parquet"), paired)
+
+
+def test_every_output_setting_and_where_a_job_runs_are_output_only():
+    from journeysim.cli.sweep import output_only
+
+    assert all(output_only(k) for k in ("output.report", "+output.observed", "~output.name", "run.workers", "run.backend", "run.force"))
+    assert not any(output_only(k) for k in ("run.seed", "run.horizon_days", "run.sort_by_time", "scenario.output", "experiment.changes"))
